@@ -1,0 +1,210 @@
+"""Build the Celery application from a Settings object.
+
+Everything Celery is told comes from here, with the reason next to each setting (the
+style of h's h/tasks/celery.py). Tests call ``create_app(Settings(...))``; production
+goes through ``worker/celery.py``, which calls it with the environment's settings.
+The numbers follow ../shared/RELIABILITY.md ("Recommended settings").
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from celery import Celery, signals
+from kombu import Queue
+
+from worker import broker
+from worker.logs import bind_task_context, clear_task_context, configure_logging
+from worker.settings import Settings
+
+FEEDS_QUEUE = "feeds"
+ARTICLES_QUEUE = "articles"
+LINKS_QUEUE = "links"
+QUEUES = (FEEDS_QUEUE, ARTICLES_QUEUE, LINKS_QUEUE)
+
+TASK_MODULES = (
+    "worker.tasks.schedule",
+    "worker.tasks.poll",
+    "worker.tasks.fetch",
+    "worker.tasks.follow",
+    "worker.tasks.recrawl",
+    "worker.tasks.sweep",
+)
+
+# (soft, hard) time limits per task, in seconds. The fetcher has its own 30 s deadline
+# per request; a task makes at most two requests (robots.txt and the page), plus
+# extraction and one transaction, so 60 s soft leaves room and 90 s hard kills a task
+# stuck in C code. The soft limit raises inside the task so it can record a reason.
+TIME_LIMITS: dict[str, tuple[int, int]] = {
+    "newsfeed.fetch_article": (60, 90),
+    "newsfeed.recrawl": (60, 90),
+    "newsfeed.poll_feed": (60, 90),
+    "newsfeed.follow_links": (30, 45),
+    "newsfeed.schedule_due_feeds": (20, 30),
+    "newsfeed.sweep_pending_urls": (20, 30),
+}
+
+# Retries never wait longer than this; a longer Retry-After is scheduled through the DB
+# (feeds' next_poll_at) instead of a countdown the broker would have to hold (F10).
+MAX_COUNTDOWN = 300
+
+# Redis re-delivers a message whose worker has not acked it within the visibility
+# timeout; with acks_late, a task is acked when it ends. kombu restores unacked
+# messages in a sweep every RESTORE_INTERVAL seconds instead of ~100 s (F2).
+RESTORE_INTERVAL = 10
+
+# One message reserved per process: with acks_late a long fetch never holds other
+# messages hostage, a killed worker strands at most its concurrency, and Redis holds
+# the backlog (L2). The per-task cost on loopback is small next to a page fetch.
+PREFETCH_MULTIPLIER = 1
+
+
+class NewsfeedCelery(Celery):
+    """A Celery app that carries the Settings it was built from."""
+
+    settings: Settings
+    redis_url: str
+
+
+def check_visibility_timeout(
+    visibility_timeout: int, *, prefetch: int, sweep: float
+) -> None:
+    """Refuse a configuration in which Redis would re-deliver a running task (F6)."""
+    hard = max(limit[1] for limit in TIME_LIMITS.values())
+    needed = hard * (1 + prefetch) + MAX_COUNTDOWN + sweep
+    if visibility_timeout <= needed:
+        raise ValueError(
+            f"visibility timeout {visibility_timeout}s must exceed {needed:.0f}s "
+            f"(hard limit {hard}s x (1 + prefetch {prefetch}) + countdown "
+            f"{MAX_COUNTDOWN}s + restore sweep {sweep:.0f}s)"
+        )
+
+
+def celery_config(settings: Settings, redis_url: str) -> dict[str, Any]:
+    """The whole Celery configuration for these settings, as a plain mapping."""
+    check_visibility_timeout(
+        settings.visibility_timeout,
+        prefetch=PREFETCH_MULTIPLIER,
+        sweep=RESTORE_INTERVAL,
+    )
+    transport_options = {
+        "visibility_timeout": settings.visibility_timeout,
+        "unacked_restore_interval": RESTORE_INTERVAL,
+        "unacked_restore_throttle": 1,
+        "socket_connect_timeout": 5,
+        "socket_timeout": 30,
+        "socket_keepalive": True,
+        "retry_on_timeout": True,
+        "health_check_interval": 25,
+    }
+    return {
+        "broker_url": broker.kombu_url(redis_url),
+        "broker_transport_options": transport_options,
+        # Workers never give up on the broker; compose restarts them anyway.
+        "broker_connection_retry_on_startup": True,
+        "broker_connection_max_retries": None,
+        # F12: a task running when the broker connection drops is cancelled and
+        # redelivered once, instead of acking into a dead connection (default in 6.0).
+        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # Publishing outlasts a broker blip of about 75 s (F3).
+        "task_publish_retry": True,
+        "task_publish_retry_policy": {
+            "max_retries": 30,
+            "interval_start": 0.5,
+            "interval_step": 0.5,
+            "interval_max": 3,
+        },
+        # JSON only: a pickled message is refused, never executed (S8).
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+        "event_serializer": "json",
+        # No result backend: outcomes live in the database; Flower reads events.
+        "task_ignore_result": True,
+        "task_store_errors_even_if_ignored": False,
+        # At-least-once delivery with bounded loops (F1, F7).
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        # A killed pool child counts against max_retries instead of looping forever
+        # on a poison page (F7); exceptions and time-outs are acked: retries are ours.
+        "task_retry_on_worker_lost": True,
+        "task_acks_on_failure": True,
+        "task_acks_on_timeout": True,
+        "worker_prefetch_multiplier": PREFETCH_MULTIPLIER,
+        # Flower needs task events, including 'sent'.
+        "worker_send_task_events": True,
+        "task_send_sent_event": True,
+        "task_track_started": True,
+        # Contain lxml/libxml2 heap growth in long-lived children (L5).
+        "worker_max_tasks_per_child": 1000,
+        "worker_max_memory_per_child": 400_000,  # KiB
+        # Our logging setup stays in charge of the root logger.
+        "worker_hijack_root_logger": False,
+        "worker_redirect_stdouts": False,
+        # Time to re-queue reserved messages on a warm shutdown (F8).
+        "worker_soft_shutdown_timeout": 10.0,
+        "worker_enable_soft_shutdown_on_idle": True,
+        "worker_eta_task_limit": 1000,
+        "task_queues": [Queue(name) for name in QUEUES],
+        "task_default_queue": ARTICLES_QUEUE,
+        "task_routes": {
+            "newsfeed.schedule_due_feeds": {"queue": FEEDS_QUEUE},
+            "newsfeed.sweep_pending_urls": {"queue": FEEDS_QUEUE},
+            "newsfeed.poll_feed": {"queue": FEEDS_QUEUE},
+            "newsfeed.fetch_article": {"queue": ARTICLES_QUEUE},
+            "newsfeed.recrawl": {"queue": ARTICLES_QUEUE},
+            "newsfeed.follow_links": {"queue": LINKS_QUEUE},
+        },
+        "task_annotations": {
+            name: {"soft_time_limit": soft, "time_limit": hard}
+            for name, (soft, hard) in TIME_LIMITS.items()
+        },
+        # Beat holds two entries, never one per feed: due feeds live in the database,
+        # so a dropped tick costs nothing and missed ticks are not replayed (F5).
+        "beat_schedule": {
+            "schedule-due-feeds": {
+                "task": "newsfeed.schedule_due_feeds",
+                "schedule": timedelta(seconds=settings.schedule_tick_seconds),
+                "options": {"expires": settings.schedule_tick_seconds * 2},
+            },
+            "sweep-pending-urls": {
+                "task": "newsfeed.sweep_pending_urls",
+                "schedule": timedelta(seconds=settings.sweep_interval_seconds),
+                "options": {"expires": settings.sweep_interval_seconds * 2},
+            },
+        },
+        "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
+        "timezone": "UTC",
+        "enable_utc": True,
+    }
+
+
+def create_app(settings: Settings) -> NewsfeedCelery:
+    """The Celery app for these settings: queues, routes, limits, beat, signals."""
+    redis_url = broker.resolve_redis_url(settings.redis_url, settings.data_dir)
+    app = NewsfeedCelery("newsfeed", set_as_current=True)
+    app.settings = settings
+    app.redis_url = redis_url
+    app.conf.update(celery_config(settings, redis_url))
+    app.conf.include = list(TASK_MODULES)
+    return app
+
+
+@signals.setup_logging.connect
+def _setup_logging(**_: Any) -> None:
+    # Connected so that Celery does not configure logging itself.
+    from worker.settings import get_settings  # noqa: PLC0415
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+
+
+@signals.task_prerun.connect
+def _bind_task(task_id: str | None = None, task: Any = None, **_: Any) -> None:
+    bind_task_context(task_id, getattr(task, "name", None))
+
+
+@signals.task_postrun.connect
+def _clear_task(**_: Any) -> None:
+    clear_task_context()

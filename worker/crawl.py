@@ -1,0 +1,178 @@
+"""``newsfeed crawl``: run the whole pipeline once, until the queues drain.
+
+Starts the broker (embedded unless ``REDIS_URL``) and a worker exactly as ``up`` does,
+seeds the crawl — each URL is sniffed once: a feed is added and polled, anything else is
+fetched as an article page — then shows progress until every queue and the unacked set
+stay empty, stops the worker warmly and prints a summary from the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+
+import redis
+
+from schemas.enums import UrlState
+from schemas.messages import CrawlSummary
+from worker.errors import ContentError, NewsfeedError
+from worker.settings import get_settings
+
+PROGRESS_EVERY = 0.5  # seconds between progress updates on a terminal
+PLAIN_PROGRESS_EVERY = 5.0  # … and in a log file
+
+
+def run_crawl(urls: list[str], args: argparse.Namespace, *, show: bool) -> int:
+    from worker.service import Service, install_stop_handlers  # noqa: PLC0415
+    from worker.store.migrate import upgrade  # noqa: PLC0415
+
+    settings = get_settings()
+    upgrade(settings.resolved_database_url())
+    log_path = settings.data_dir.resolve() / "crawl.log"
+    service = Service(settings, log_path=log_path)
+    install_stop_handlers()
+    started, t0 = datetime.now(UTC), time.monotonic()
+    try:
+        redis_url = service.start_broker(appendonly=True)
+        seeded = _seed(urls, redis_url)
+        print(f"seeded {seeded}; worker log: {log_path}", file=sys.stderr)
+        service.start_worker(concurrency=args.concurrency or settings.concurrency)
+        _wait_until_drained(service, redis_url, timeout=args.timeout)
+    except KeyboardInterrupt:
+        print("\ninterrupted; stopping (queued work is kept)", file=sys.stderr)
+    finally:
+        service.stop()
+    summary = _summary(started, time.monotonic() - t0)
+    _print_summary(summary)
+    if show:
+        from worker.cli import cmd_articles  # noqa: PLC0415
+
+        cmd_articles(argparse.Namespace(limit=None))
+    return 0
+
+
+def _seed(urls: list[str], redis_url: str) -> str:
+    """Add/poll feeds and enqueue pages; with no URLs, poll every enabled feed."""
+    from worker.celery import app  # noqa: PLC0415
+    from worker.pipeline.feeds import parse_feed  # noqa: PLC0415
+    from worker.pipeline.urls import canonical_url, registrable_domain  # noqa: PLC0415
+    from worker.runtime import get_runtime  # noqa: PLC0415
+    from worker.store import feeds, frontier  # noqa: PLC0415
+    from worker.store.frontier import PendingUrl  # noqa: PLC0415
+
+    settings = get_settings()
+    runtime = get_runtime(settings, redis_url)
+    now = datetime.now(UTC)
+    feed_ids: list[int] = []
+    pages: list[PendingUrl] = []
+    for raw in urls:
+        url = canonical_url(raw)
+        try:
+            page = runtime.fetch(url, accept="feed")
+            parse_feed(page.body, url=page.url, content_type=page.content_type)
+        except ContentError:
+            pages.append(
+                PendingUrl(url=url, depth=0, scope_domain=registrable_domain(url))
+            )
+            continue
+        except NewsfeedError as exc:
+            print(f"newsfeed: {url}: {exc.reason.value}: {exc}", file=sys.stderr)
+            continue
+        with runtime.session() as session:
+            feed, _ = feeds.add_feed(
+                session,
+                url,
+                scope_domain=registrable_domain(url),
+                now=now,
+                interval=settings.default_poll_interval,
+            )
+        assert feed.id is not None
+        feed_ids.append(feed.id)
+    with runtime.session() as session:
+        if not urls:
+            feed_ids = [f.id for f in feeds.list_feeds(session) if f.enabled and f.id]
+        for page_url in pages:
+            frontier.ensure_pending(session, page_url, now=now)
+    for feed_id in feed_ids:
+        app.send_task("newsfeed.poll_feed", kwargs={"feed_id": feed_id})
+    for p in pages:
+        app.send_task(
+            "newsfeed.fetch_article",
+            kwargs={"url": p.url, "depth": 0, "scope": p.scope_domain, "force": True},
+        )
+    return f"{len(feed_ids)} feed(s), {len(pages)} page(s)"
+
+
+def _wait_until_drained(service: object, redis_url: str, *, timeout: float) -> None:
+    from worker.service import Service, is_drained, queue_depths  # noqa: PLC0415
+
+    assert isinstance(service, Service)
+    client = redis.Redis.from_url(redis_url)
+    tty = sys.stderr.isatty()
+    every = PROGRESS_EVERY if tty else PLAIN_PROGRESS_EVERY
+    t0 = last = time.monotonic()
+    try:
+        while time.monotonic() - t0 < timeout:
+            if (problem := service.failed_child()) is not None:
+                raise NewsfeedError(problem)
+            if is_drained(client):
+                break
+            if time.monotonic() - last >= every:
+                last = time.monotonic()
+                depths = queue_depths(client)
+                line = f"{last - t0:7.1f}s  stored {_stored():>6}  queued " + " ".join(
+                    f"{k} {v}" for k, v in depths.items()
+                )
+                print(
+                    f"\r{line}   " if tty else line,
+                    end="" if tty else "\n",
+                    file=sys.stderr,
+                )
+            time.sleep(0.2)
+        else:
+            print(f"\ntimeout after {timeout:.0f}s; stopping", file=sys.stderr)
+    finally:
+        if tty:
+            print(file=sys.stderr)
+        client.close()
+
+
+def _stored() -> int:
+    from worker.store import reports  # noqa: PLC0415
+    from worker.store.database import get_engine, session_scope  # noqa: PLC0415
+
+    with session_scope(get_engine(get_settings().resolved_database_url())) as session:
+        return reports.count_articles(session)
+
+
+def _summary(started: datetime, seconds: float) -> CrawlSummary:
+    from worker.store import frontier, reports  # noqa: PLC0415
+    from worker.store.database import get_engine, session_scope  # noqa: PLC0415
+
+    engine = get_engine(get_settings().resolved_database_url())
+    with session_scope(engine) as session:
+        summary = reports.summary_since(session, started, seconds=seconds)
+        pending = frontier.count_by_state(session).get(UrlState.PENDING.value, 0)
+    if pending:
+        print(
+            f"{pending} URL(s) still pending (they resume on the next run)",
+            file=sys.stderr,
+        )
+    return summary
+
+
+def _print_summary(s: CrawlSummary) -> None:
+    rate = s.articles_stored / s.seconds if s.seconds else 0.0
+    print(
+        f"feeds polled {s.feeds_polled} · articles stored {s.articles_stored} · "
+        f"revisions {s.revisions} · duplicates {s.duplicates} · "
+        f"related links followed {s.links_followed} · {s.seconds:.1f}s ({rate:.0f}/s)"
+    )
+    if s.failures:
+        print(
+            "failures: " + ", ".join(f"{k} {v}" for k, v in sorted(s.failures.items()))
+        )
+    else:
+        print("failures: none")

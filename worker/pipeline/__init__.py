@@ -1,0 +1,1 @@
+"""Pure pipeline stages: bytes/str/models in, models out. No I/O."""

@@ -1,0 +1,135 @@
+"""The one hardened XML parser for feeds and sitemaps.
+
+Everything XML that comes from the open web (RSS, Atom, sitemaps) goes through
+:func:`parse_xml`. The parser is lxml's, configured so that the classic XML attacks
+are refused or harmless (../shared/RELIABILITY.md B6 and the lxml section):
+
+* **Billion laughs / quadratic blowup**: ``resolve_entities=False`` means no entity is
+  ever expanded; an entity reference stays a reference node (``etree._Entity``, whose
+  ``.tag`` is not a ``str``), and callers read text with :func:`text_of`, which skips
+  such nodes.
+* **XXE (file and network)** and **external DTDs**: ``resolve_entities=False``,
+  ``no_network=True`` and ``load_dtd=False``; nothing outside the bytes is read.
+* **Deep nesting**: ``huge_tree=False`` keeps libxml2's default depth limit (256), so a
+  10,000-deep document stops early instead of exhausting memory or the stack.
+
+Malformed documents are common in the wild (feedparser's "illformed" corpus), so the
+parser runs in ``recover`` mode and keeps what it can. HTML named entities that a feed
+uses without declaring them (``&nbsp;``, ``&eacute;``, ``&rsquo;``: XML knows only five)
+are rewritten to numeric character references before parsing; libxml2 would otherwise
+drop them and, in recover mode, the text that follows.
+
+What this module does not do: decide what a document *is* (see ``feeds.py``), decode
+HTTP charsets (libxml2 reads the BOM and the XML declaration), or fetch anything.
+
+References: XML 1.0 (5th ed.) §4.1 and §4.6 (entities); lxml's "FAQ: How do I use lxml
+safely as a web-service endpoint?"; scrapy ``scrapy/utils/sitemap.py`` (same options).
+"""
+
+from __future__ import annotations
+
+import html.entities
+import re
+
+from lxml import etree
+
+from schemas.enums import FailureReason
+from worker.errors import ContentError
+
+# The five entities XML predefines (XML 1.0 §4.6); every other name needs a DTD.
+_XML_PREDEFINED = frozenset({"amp", "lt", "gt", "quot", "apos"})
+
+# HTML 4 names (html.entities.name2codepoint): the ones feeds actually use undeclared.
+# The pattern only runs on ASCII-compatible bytes; in UTF-16 it simply never matches.
+_HTML_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+_HTML_CODEPOINTS = {
+    name.encode("ascii"): code
+    for name, code in html.entities.name2codepoint.items()
+    if name not in _XML_PREDEFINED
+}
+
+
+def _make_parser() -> etree.XMLParser:
+    # Every option is a safety decision; see the module docstring and RELIABILITY.md S9.
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        recover=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def _declare_html_entities(data: bytes) -> bytes:
+    def replace(match: re.Match[bytes]) -> bytes:
+        code = _HTML_CODEPOINTS.get(match.group(1))
+        return match.group(0) if code is None else b"&#%d;" % code
+
+    return _HTML_ENTITY.sub(replace, data)
+
+
+def parse_xml_with_errors(data: bytes) -> tuple[etree._Element, tuple[str, ...]]:
+    """Like :func:`parse_xml`, also returning what the parser had to recover from.
+
+    The messages are libxml2's (line, column and text), at most ten of them, for
+    ``ParsedFeed.problems``.
+    """
+    parser = _make_parser()
+    try:
+        root = etree.fromstring(_declare_html_entities(data), parser)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise ContentError(
+            f"not parseable as XML: {exc}", reason=FailureReason.UNPARSEABLE
+        ) from exc
+    if root is None or not isinstance(root.tag, str):
+        raise ContentError(
+            "no XML element could be recovered", reason=FailureReason.UNPARSEABLE
+        )
+    errors = tuple(
+        f"xml line {entry.line} col {entry.column}: {entry.message}"
+        for entry in list(parser.error_log)[:10]
+    )
+    return root, errors
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """Parse untrusted XML bytes with the hardened parser and return the root element.
+
+    Raises:
+        ContentError: (reason ``unparseable``) when nothing usable can be recovered.
+    """
+    root, _errors = parse_xml_with_errors(data)
+    return root
+
+
+def local_name(element: etree._Element) -> str:
+    """The tag without its namespace; "" for comments, PIs and entity references."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rpartition("}")[2]
+
+
+def namespace_of(element: etree._Element) -> str | None:
+    """The namespace URI of an element, or None when it has none (or is not one)."""
+    tag = element.tag
+    if not isinstance(tag, str) or not tag.startswith("{"):
+        return None
+    return tag[1:].partition("}")[0]
+
+
+def text_of(element: etree._Element) -> str:
+    """All the text inside ``element``, skipping nodes whose ``.tag`` is not a ``str``.
+
+    Unresolved entity references (billion-laughs payloads, undeclared names) are such
+    nodes: their own text is the reference itself (``&lol9;``), so it is left out,
+    while the text that follows them (their tail) is kept. RELIABILITY.md B9.
+    """
+    parts: list[str] = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str):
+            parts.append(text_of(child))
+        parts.append(child.tail or "")
+    return "".join(parts)

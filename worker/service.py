@@ -1,0 +1,162 @@
+"""Run the service's processes: embedded Redis, Celery worker(s), beat and Flower.
+
+Used by ``newsfeed up`` (run until Ctrl-C) and ``newsfeed crawl`` (run until the queues
+drain). Children are started with ``celery -A worker …`` exactly as docker-compose runs
+them, with ``REDIS_URL`` pointing at the broker, so what is tested here is what runs in
+production. Stopping sends SIGTERM (Celery's warm shutdown: running tasks finish,
+reserved messages go back to the queue) and waits; nothing queued is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import redis
+
+from worker.app import QUEUES
+from worker.broker import EmbeddedRedis
+from worker.settings import Settings, export_to_environment
+
+# A warm shutdown waits for running tasks; fetch_article's hard limit is 90 s, but a
+# crawl's tasks are short. Past this we escalate to SIGKILL (the messages are
+# redelivered: acks_late).
+STOP_TIMEOUT = 60.0
+
+
+@dataclass
+class Service:
+    settings: Settings
+    log_path: Path | None = None  # None: children log to our stderr
+    redis_url: str = ""
+    embedded: EmbeddedRedis | None = None
+    children: list[tuple[str, subprocess.Popen[bytes]]] = field(default_factory=list)
+    _log_file: IO[bytes] | None = None
+
+    def start_broker(self, *, appendonly: bool = True) -> str:
+        """Use REDIS_URL, or start the embedded server owned by this process."""
+        if self.settings.redis_url:
+            self.redis_url = self.settings.redis_url
+        else:
+            self.embedded = EmbeddedRedis(self.settings.data_dir, appendonly=appendonly)
+            self.redis_url = self.embedded.start()
+        export_to_environment({"REDIS_URL": self.redis_url})
+        return self.redis_url
+
+    def _spawn(
+        self, name: str, args: list[str], env: Mapping[str, str] | None = None
+    ) -> None:
+        if self.log_path is not None and self._log_file is None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log_file = self.log_path.open("ab")
+        out = self._log_file if self._log_file is not None else None
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "worker", *args],
+            stdout=out,
+            stderr=out,
+            env=dict(env) if env else None,
+        )
+        self.children.append((name, process))
+
+    def start_worker(self, *, concurrency: int, name: str = "newsfeed") -> None:
+        self._spawn(
+            "worker",
+            [
+                "worker",
+                "-Q",
+                ",".join(QUEUES),
+                "--concurrency",
+                str(concurrency),
+                "--hostname",
+                f"{name}@%h",
+                "--loglevel",
+                self.settings.log_level,
+                "--without-mingle",
+                "--without-gossip",
+            ],
+        )
+
+    def start_beat(self) -> None:
+        self._spawn("beat", ["beat", "--loglevel", self.settings.log_level])
+
+    def start_flower(self, *, port: int) -> None:
+        if self.settings.flower_basic_auth is None:
+            raise ValueError("Flower needs FLOWER_BASIC_AUTH=user:password")
+        self._spawn(
+            "flower",
+            [
+                "flower",
+                "--address=127.0.0.1",
+                f"--port={port}",
+                f"--basic-auth={self.settings.flower_basic_auth.get_secret_value()}",
+            ],
+        )
+
+    def failed_child(self) -> str | None:
+        """The name of a child that exited on its own, if any."""
+        for name, process in self.children:
+            if process.poll() is not None:
+                return f"{name} exited with status {process.returncode}"
+        return None
+
+    def stop(self) -> None:
+        """Warm-shut every child down, then the embedded broker."""
+        for _, process in self.children:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for _, process in self.children:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.children.clear()
+        if self.embedded is not None and self.embedded.process is not None:
+            self.embedded.stop()  # only a server this process started
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+
+def queue_depths(client: redis.Redis) -> dict[str, int]:
+    """Messages waiting per queue, plus those delivered but not yet acknowledged."""
+    pipe = client.pipeline(transaction=False)
+    for queue in QUEUES:
+        pipe.llen(queue)
+    pipe.hlen("unacked")
+    counts = [int(n) for n in pipe.execute()]
+    depths = dict(zip(QUEUES, counts, strict=False))
+    depths["unacked"] = counts[-1]
+    return depths
+
+
+def is_drained(client: redis.Redis, *, checks: int = 3, interval: float = 0.3) -> bool:
+    """True when every queue and the unacked set stay empty across ``checks`` looks.
+
+    Several looks, because a task publishes its follow-ups before it is acknowledged,
+    and a message moves from a queue to the unacked set in two steps.
+    """
+    for i in range(checks):
+        if any(queue_depths(client).values()):
+            return False
+        if i < checks - 1:
+            time.sleep(interval)
+    return True
+
+
+def install_stop_handlers() -> None:
+    """Turn SIGTERM into KeyboardInterrupt so both stop the service the same way."""
+
+    def _raise(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread
+        signal.signal(signal.SIGTERM, _raise)

@@ -1,0 +1,1 @@
+"""Edge to our own state: the database (SQLModel) and Redis (claims, rates)."""

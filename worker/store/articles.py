@@ -1,0 +1,207 @@
+"""Article rows, revisions and URL aliases, written in one transaction per page.
+
+``save_page`` applies a ``DedupDecision`` (worker.pipeline.dedup): every write is keyed
+on a unique constraint (URL hash, fingerprint, (article, content hash)), so a task that
+runs twice leaves the same rows.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from schemas import Article, Revision, UrlAlias
+from schemas.base import url_hash
+from schemas.messages import ExtractedArticle
+from worker.pipeline.dedup import DedupDecision, KnownArticle, StoreAction
+from worker.store.database import insert_ignore
+
+
+@dataclass(frozen=True)
+class PageToSave:
+    """Everything about one fetched page that the store needs."""
+
+    extracted: ExtractedArticle
+    canonical_url: str
+    aliases: tuple[str, ...]  # canonical forms of every URL that led here
+    fingerprint: str
+    content_hash: str
+    extractor_version: str
+    fetched_at: datetime
+    raw_html: bytes | None = None
+    feed_id: int | None = None
+    depth: int = 0
+
+
+def _known(article: Article | None) -> KnownArticle | None:
+    if article is None or article.id is None:
+        return None
+    return KnownArticle(
+        id=article.id,
+        fingerprint=article.fingerprint,
+        content_hash=article.content_hash,
+    )
+
+
+def find_by_urls(session: Session, urls: Sequence[str]) -> KnownArticle | None:
+    hashes = [url_hash(u) for u in urls]
+    alias = session.exec(
+        select(UrlAlias.article_id).where(col(UrlAlias.url_hash).in_(hashes))
+    ).first()
+    if alias is None:
+        return None
+    return _known(session.get(Article, alias))
+
+
+def find_by_fingerprint(session: Session, fingerprint: str) -> KnownArticle | None:
+    article = session.exec(
+        select(Article).where(col(Article.fingerprint) == fingerprint)
+    ).first()
+    return _known(article)
+
+
+def is_known_url(session: Session, url: str) -> int | None:
+    """The article id a URL already leads to, if any."""
+    return session.exec(
+        select(UrlAlias.article_id).where(col(UrlAlias.url_hash) == url_hash(url))
+    ).first()
+
+
+def save_page(session: Session, page: PageToSave, decision: DedupDecision) -> int:
+    """Apply the decision; returns the article id."""
+    if decision.action is StoreAction.NEW:
+        article_id = _insert_article(session, page)
+        _add_revision(session, article_id, page, number=1)
+    else:
+        assert decision.article_id is not None
+        article_id = decision.article_id
+        article = session.get(Article, article_id)
+        assert article is not None
+        article.last_seen_at = page.fetched_at
+        if decision.action is StoreAction.REVISE:
+            article.revision_count += 1
+            _apply_fields(article, page)
+            _add_revision(session, article_id, page, number=article.revision_count)
+        session.add(article)
+    _add_aliases(session, article_id, page)
+    return article_id
+
+
+def _apply_fields(article: Article, page: PageToSave) -> None:
+    e = page.extracted
+    article.fingerprint = page.fingerprint
+    article.content_hash = page.content_hash
+    article.headline = e.headline
+    article.standfirst = e.standfirst
+    article.authors = [a.model_dump(mode="json") for a in e.authors]
+    article.published_at = e.published_at
+    article.updated_at = e.updated_at
+    article.section = e.section
+    article.tags = list(e.tags)
+    article.language = e.language
+    article.body_text = e.body_text
+    article.lead_image = e.lead_image.model_dump(mode="json") if e.lead_image else None
+    article.word_count = e.word_count
+    article.reading_time_minutes = e.reading_time_minutes
+    article.is_paywalled = e.is_paywalled
+    article.field_sources = dict(e.field_sources)
+    article.extractor_version = page.extractor_version
+
+
+def _insert_article(session: Session, page: PageToSave) -> int:
+    article = Article(
+        canonical_url=page.canonical_url,
+        url_hash=url_hash(page.canonical_url),
+        fingerprint=page.fingerprint,
+        content_hash=page.content_hash,
+        extractor_version=page.extractor_version,
+        feed_id=page.feed_id,
+        depth=page.depth,
+        first_seen_at=page.fetched_at,
+        last_seen_at=page.fetched_at,
+    )
+    _apply_fields(article, page)
+    session.add(article)
+    session.flush()
+    assert article.id is not None
+    return article.id
+
+
+def _add_revision(
+    session: Session, article_id: int, page: PageToSave, *, number: int
+) -> None:
+    raw = zlib.compress(page.raw_html, 6) if page.raw_html is not None else None
+    insert_ignore(
+        session,
+        Revision,
+        [
+            {
+                "article_id": article_id,
+                "number": number,
+                "content_hash": page.content_hash,
+                "fetched_at": page.fetched_at,
+                "url": page.extracted.url,
+                "headline": page.extracted.headline,
+                "body_text": page.extracted.body_text,
+                "extracted": page.extracted.model_dump(mode="json"),
+                "raw_html_gz": raw,
+                "extractor_version": page.extractor_version,
+            }
+        ],
+        conflict_columns=("article_id", "content_hash"),
+    )
+
+
+def _add_aliases(session: Session, article_id: int, page: PageToSave) -> None:
+    urls = dict.fromkeys((page.canonical_url, *page.aliases))
+    insert_ignore(
+        session,
+        UrlAlias,
+        [
+            {
+                "url": u,
+                "url_hash": url_hash(u),
+                "article_id": article_id,
+                "first_seen_at": page.fetched_at,
+            }
+            for u in urls
+        ],
+        conflict_columns=("url_hash",),
+    )
+
+
+def latest_revision(session: Session, article_id: int) -> Revision | None:
+    return session.exec(
+        select(Revision)
+        .where(col(Revision.article_id) == article_id)
+        .order_by(col(Revision.number).desc())
+    ).first()
+
+
+def list_articles(session: Session, *, limit: int | None = None) -> list[Article]:
+    query = select(Article).order_by(col(Article.id))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query))
+
+
+def get_article(session: Session, article_id: int) -> Article | None:
+    return session.get(Article, article_id)
+
+
+def aliases_of(session: Session, article_id: int) -> list[str]:
+    return list(
+        session.exec(
+            select(UrlAlias.url)
+            .where(col(UrlAlias.article_id) == article_id)
+            .order_by(col(UrlAlias.id))
+        )
+    )
+
+
+def decompress(raw: bytes | None) -> bytes | None:
+    return zlib.decompress(raw) if raw is not None else None

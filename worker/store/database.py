@@ -1,0 +1,113 @@
+"""Engine and session scope for SQLite (default) and PostgreSQL.
+
+SQLite runs in WAL mode with a busy timeout, so readers never block the writer and
+concurrent writers from several worker processes wait instead of failing. Write
+transactions start with ``BEGIN IMMEDIATE``: a deferred transaction that reads and then
+writes can fail at once with "database is locked" when another process committed in
+between, busy timeout or not (https://www.sqlite.org/lang_transaction.html).
+
+PostgreSQL uses psycopg 3 with pre-ping, so a restarted server costs one retry.
+Upserts (``insert_ignore``) use each dialect's ``ON CONFLICT DO NOTHING``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session, SQLModel
+
+# Seconds a SQLite writer waits for the lock before giving up; beyond this the task
+# retries with backoff (F9).
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_engines: dict[tuple[int, str], Engine] = {}
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN is DEFERRED).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    # NORMAL is durable across application crashes in WAL mode; only an OS crash can
+    # lose the last transactions, which the crawl would redo.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """A new engine for ``url`` with our per-backend settings."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}
+        )
+        event.listen(engine, "connect", _on_sqlite_connect)
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def get_engine(url: str) -> Engine:
+    """This process's engine for ``url``; a forked child gets its own (never shared)."""
+    key = (os.getpid(), url)
+    engine = _engines.get(key)
+    if engine is None:
+        engine = create_db_engine(url)
+        _engines[key] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: committed on success, rolled back on any exception."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def insert_ignore(
+    session: Session,
+    table: type[SQLModel],
+    rows: Sequence[dict[str, Any]],
+    *,
+    conflict_columns: Sequence[str],
+    returning: Sequence[str] = (),
+) -> list[Any]:
+    """INSERT … ON CONFLICT (cols) DO NOTHING; returns the ``returning`` columns of the
+    rows actually inserted (both SQLite ≥ 3.35 and PostgreSQL return only those)."""
+    if not rows:
+        return []
+    name = session.get_bind().dialect.name
+    dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
+    tbl = SQLModel.metadata.tables[str(table.__tablename__)]
+    stmt = (
+        dialect_insert(tbl)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+    )
+    if returning:
+        returning_stmt = stmt.returning(*(tbl.c[c] for c in returning))
+        return list(session.execute(returning_stmt).all())
+    session.execute(stmt)
+    return []

@@ -1,0 +1,149 @@
+"""The crawl frontier in the database: which URLs are pending, done or failed.
+
+A URL enters as ``pending`` in the same transaction as the decision to fetch it (a feed
+poll or a follow), before its message is sent. The insert is ``ON CONFLICT DO NOTHING``
+on the URL hash, so only the first discoverer gets the row back and enqueues it; a URL
+seen before is never enqueued again except by ``recrawl`` or the sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from schemas import CrawlUrl
+from schemas.base import url_hash
+from schemas.enums import UrlState
+from worker.store.database import insert_ignore
+
+
+@dataclass(frozen=True)
+class PendingUrl:
+    """A URL to enqueue, with what its fetch needs to know."""
+
+    url: str
+    depth: int
+    scope_domain: str
+    feed_id: int | None = None
+    via_article_id: int | None = None
+
+    @property
+    def url_hash(self) -> str:
+        return url_hash(self.url)
+
+
+def add_pending(
+    session: Session, urls: Sequence[PendingUrl], *, now: datetime
+) -> list[PendingUrl]:
+    """Insert the URLs not seen before; return exactly those, for the caller to send."""
+    unique = {u.url_hash: u for u in reversed(urls)}  # first occurrence wins
+    rows = [
+        {
+            "url": u.url,
+            "url_hash": key,
+            "state": UrlState.PENDING.value,
+            "depth": u.depth,
+            "scope_domain": u.scope_domain,
+            "feed_id": u.feed_id,
+            "via_article_id": u.via_article_id,
+            "pending_since": now,
+            "enqueue_count": 1,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for key, u in unique.items()
+    ]
+    inserted = insert_ignore(
+        session, CrawlUrl, rows, conflict_columns=("url_hash",), returning=("url_hash",)
+    )
+    new = {row[0] for row in inserted}
+    return [u for key, u in unique.items() if key in new]
+
+
+def ensure_pending(session: Session, url: PendingUrl, *, now: datetime) -> None:
+    """Mark a URL pending whatever its state (recrawl, a direct crawl of a seed)."""
+    if add_pending(session, [url], now=now):
+        return
+    session.execute(
+        update(CrawlUrl)
+        .where(col(CrawlUrl.url_hash) == url.url_hash)
+        .values(
+            state=UrlState.PENDING.value,
+            pending_since=now,
+            updated_at=now,
+            enqueue_count=CrawlUrl.enqueue_count + 1,
+        )
+    )
+
+
+def known_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
+    if not hashes:
+        return set()
+    found = session.exec(
+        select(CrawlUrl.url_hash).where(col(CrawlUrl.url_hash).in_(list(hashes)))
+    )
+    return set(found)
+
+
+def get(session: Session, url: str) -> CrawlUrl | None:
+    return session.exec(
+        select(CrawlUrl).where(col(CrawlUrl.url_hash) == url_hash(url))
+    ).first()
+
+
+def finish(
+    session: Session,
+    url: str,
+    *,
+    now: datetime,
+    state: UrlState,
+    article_id: int | None = None,
+    reason: str | None = None,
+) -> None:
+    """Record that a URL is done (with its article) or failed (with its reason)."""
+    session.execute(
+        update(CrawlUrl)
+        .where(col(CrawlUrl.url_hash) == url_hash(url))
+        .values(
+            state=state.value,
+            pending_since=None,
+            article_id=article_id,
+            last_reason=reason,
+            updated_at=now,
+        )
+    )
+
+
+def take_stale(
+    session: Session, *, now: datetime, older_than: timedelta, limit: int
+) -> list[CrawlUrl]:
+    """Pending URLs whose message is presumed lost; their clock restarts at ``now``."""
+    rows = list(
+        session.exec(
+            select(CrawlUrl)
+            .where(
+                col(CrawlUrl.state) == UrlState.PENDING.value,
+                col(CrawlUrl.pending_since) < now - older_than,
+            )
+            .order_by(col(CrawlUrl.pending_since))
+            .limit(limit)
+        )
+    )
+    for row in rows:
+        row.pending_since = now
+        row.enqueue_count += 1
+        row.updated_at = now
+        session.add(row)
+    return rows
+
+
+def count_by_state(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        sa_select(col(CrawlUrl.state), func.count()).group_by(col(CrawlUrl.state))
+    ).all()
+    return {str(state): int(n) for state, n in rows}

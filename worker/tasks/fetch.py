@@ -1,0 +1,210 @@
+"""fetch_article: download a page, extract the article, deduplicate, store, follow.
+
+Stage 3 and 4 of the pipeline. The pure work is ``extract_article`` and
+``dedup.decide``; this module loads, fetches through ``net``, stores in one
+transaction and enqueues ``follow_links`` after the commit. ``recrawl`` re-enters here
+with ``force=True``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from celery import shared_task
+from sqlalchemy.exc import IntegrityError
+
+from schemas.enums import FailureReason, FetchStatus, Stage, UrlState
+from worker.errors import BadScheme, ContentError
+from worker.logs import get_logger
+from worker.pipeline import dedup
+from worker.pipeline.extract import EXTRACTOR_VERSION, extract_article
+from worker.pipeline.fingerprint import content_hash
+from worker.pipeline.urls import canonical_url, registrable_domain
+from worker.runtime import Runtime
+from worker.store import articles, attempts, frontier
+from worker.store.articles import PageToSave
+from worker.store.attempts import AttemptRecord
+from worker.tasks.base import Failure, NewsfeedTask, Subject, elapsed_ms
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class FetchOrder:
+    url: str  # canonical
+    depth: int
+    scope: str
+    feed_id: int | None
+    force: bool
+
+
+class FetchTask(NewsfeedTask):
+    stage = Stage.FETCH
+
+    def subject(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Subject:
+        url = kwargs.get("url", args[0] if args else None)
+        return Subject(url=str(url) if url else None, feed_id=kwargs.get("feed_id"))
+
+    def give_up(self, subject: Subject, failure: Failure, started: datetime) -> None:
+        if subject.url is None:
+            return
+        now = datetime.now(UTC)
+        with self.runtime.session() as session:
+            attempts.record_attempt(
+                session,
+                AttemptRecord(
+                    task_id=str(self.request.id or "eager"),
+                    stage=self.stage.value,
+                    url=subject.url,
+                    status=failure.status.value,
+                    reason=failure.reason,
+                    detail=failure.detail,
+                    http_status=failure.http_status,
+                    feed_id=subject.feed_id,
+                    started_at=started,
+                    finished_at=now,
+                ),
+            )
+            try:
+                url = canonical_url(subject.url)
+            except ValueError:
+                return
+            frontier.finish(
+                session, url, now=now, state=UrlState.FAILED, reason=failure.reason
+            )
+
+
+def to_order(
+    url: str, *, depth: int, scope: str | None, feed_id: int | None, force: bool
+) -> FetchOrder:
+    try:
+        canonical = canonical_url(url)
+    except ValueError as exc:
+        raise BadScheme(f"not an http(s) URL: {url[:200]}") from exc
+    return FetchOrder(
+        url=canonical,
+        depth=depth,
+        scope=scope or registrable_domain(canonical),
+        feed_id=feed_id,
+        force=force,
+    )
+
+
+@shared_task(base=FetchTask, bind=True, name="newsfeed.fetch_article")
+def fetch_article(
+    self: FetchTask,
+    url: str,
+    depth: int = 0,
+    scope: str | None = None,
+    feed_id: int | None = None,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Fetch, extract, deduplicate and store one article page; then follow its links."""
+    order = to_order(url, depth=depth, scope=scope, feed_id=feed_id, force=force)
+    return crawl_article(self, order)
+
+
+def crawl_article(task: FetchTask, order: FetchOrder) -> dict[str, Any]:
+    runtime, started, t0 = task.runtime, datetime.now(UTC), time.monotonic()
+    if not order.force and (known := _already_stored(runtime, order)) is not None:
+        log.info("article_known", article_id=known)
+        return {"status": "known", "article_id": known}
+    page = runtime.fetch(order.url, accept="html")
+    extracted = extract_article(page.body, url=page.url, charset=page.charset)
+    if not extracted.body_text:
+        raise ContentError("no article body found", reason=FailureReason.NO_CONTENT)
+    identity = dedup.page_identity(extracted, requested_url=order.url)
+    to_save = PageToSave(
+        extracted=extracted,
+        canonical_url=identity.canonical_url,
+        aliases=identity.aliases,
+        fingerprint=dedup.article_fingerprint(extracted, identity.canonical_url),
+        content_hash=content_hash(extracted),
+        extractor_version=EXTRACTOR_VERSION,
+        fetched_at=started,
+        raw_html=page.body if runtime.settings.keep_raw_html else None,
+        feed_id=order.feed_id,
+        depth=order.depth,
+    )
+    try:
+        article_id, action = _store(task, to_save, order, started, page.bytes_read)
+    except IntegrityError:
+        # Another worker stored the same story between our read and our write; the
+        # second pass sees its rows and decides duplicate/unchanged (warehouse db.py).
+        article_id, action = _store(task, to_save, order, started, page.bytes_read)
+    followed = action in {dedup.StoreAction.NEW, dedup.StoreAction.REVISE}
+    if followed and order.depth < runtime.settings.max_depth:
+        from worker.tasks.follow import follow_links  # noqa: PLC0415 - import cycle
+
+        follow_links.delay(article_id=article_id, depth=order.depth, scope=order.scope)
+    log.info(
+        "article_stored",
+        outcome=action.value,
+        article_id=article_id,
+        depth=order.depth,
+        bytes=page.bytes_read,
+        words=extracted.word_count,
+        links=len(extracted.links),
+        canonical_note=identity.note,
+        ms=elapsed_ms(t0),
+    )
+    return {"status": action.value, "article_id": article_id}
+
+
+_STATUS = {
+    dedup.StoreAction.NEW: FetchStatus.STORED,
+    dedup.StoreAction.REVISE: FetchStatus.REVISED,
+    dedup.StoreAction.UNCHANGED: FetchStatus.UNCHANGED,
+    dedup.StoreAction.DUPLICATE: FetchStatus.DUPLICATE,
+}
+
+
+def _store(
+    task: FetchTask, page: PageToSave, order: FetchOrder, started: datetime, size: int
+) -> tuple[int, dedup.StoreAction]:
+    now = datetime.now(UTC)
+    with task.runtime.session() as session:
+        decision = dedup.decide(
+            content_hash=page.content_hash,
+            same_url=articles.find_by_urls(
+                session, (page.canonical_url, *page.aliases)
+            ),
+            same_text=articles.find_by_fingerprint(session, page.fingerprint),
+        )
+        article_id = articles.save_page(session, page, decision)
+        frontier.finish(
+            session, order.url, now=now, state=UrlState.DONE, article_id=article_id
+        )
+        attempts.record_attempt(
+            session,
+            AttemptRecord(
+                task_id=str(task.request.id or "eager"),
+                stage=Stage.FETCH.value,
+                url=order.url,
+                status=_STATUS[decision.action].value,
+                article_id=article_id,
+                feed_id=order.feed_id,
+                bytes_read=size,
+                started_at=started,
+                finished_at=now,
+                duration_ms=int((now - started).total_seconds() * 1000),
+            ),
+        )
+    return article_id, decision.action
+
+
+def _already_stored(runtime: Runtime, order: FetchOrder) -> int | None:
+    with runtime.session() as session:
+        article_id = articles.is_known_url(session, order.url)
+        if article_id is not None:
+            frontier.finish(
+                session,
+                order.url,
+                now=datetime.now(UTC),
+                state=UrlState.DONE,
+                article_id=article_id,
+            )
+    return article_id
