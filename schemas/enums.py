@@ -52,6 +52,8 @@ class FailureReason(StrEnum):
     OUT_OF_SCOPE = "out_of_scope"
     TOO_DEEP = "too_deep"
     URL_REJECTED = "url_rejected"  # crawler-trap shapes: too long, repeated segments
+    NOT_FOLLOWED_KIND = "not_followed_kind"  # a link kind the settings do not follow
+    TOO_MANY_LINKS = "too_many_links"  # past the per-page outlink cap
     # Transport and size
     DNS_FAILURE = "dns_failure"
     CONNECTION_ERROR = "connection_error"

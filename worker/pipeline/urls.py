@@ -1,8 +1,9 @@
 """URL canonicalisation, registrable domains, crawl scope and crawler-trap shapes.
 
-Two URLs that name the same resource should be stored, claimed and counted once. RFC 3986
-§6 ("Normalization and Comparison") lists the transformations that never change what a
-URL identifies; we apply those, plus a few that are true of the news web in practice:
+Two URLs that name the same resource should be stored, claimed and counted once.
+RFC 3986 §6 ("Normalization and Comparison") lists the transformations that never
+change what a URL identifies; we apply those, plus a few that hold on the news web
+in practice:
 
 Syntax-based (RFC 3986 §6.2.2), always safe:
 
@@ -19,7 +20,8 @@ Scheme-based (§6.2.3):
 Protocol-based, true for the web we crawl although not guaranteed by the RFC:
 
 * the fragment is never sent to the server (§3.5), so drop it;
-* userinfo (``user:pass@``) is deprecated for http (RFC 9110 §4.2.4) and a secret: drop it;
+* userinfo (``user:pass@``) is deprecated for http (RFC 9110 §4.2.4) and may be a
+  secret: drop it;
 * tracking parameters (``utm_*`` and friends, listed below with a source each) and
   session ids do not select content: drop them;
 * the order of query parameters rarely matters, so sort them by name (a stable sort:
@@ -249,15 +251,15 @@ def host_of(url: str) -> str:
 
 @cache
 def _extractor() -> tldextract.TLDExtract:
-    # Imported and built lazily: loading the PSL snapshot takes ~50 ms. suffix_list_urls=()
-    # means "never fetch", cache_dir=None means "never write a cache file".
+    # Imported and built lazily: loading the PSL snapshot takes ~50 ms.
+    # suffix_list_urls=() means "never fetch"; cache_dir=None, "never write a cache".
     import tldextract  # noqa: PLC0415
 
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
 def registrable_domain(url_or_host: str) -> str:
-    """The registrable domain (eTLD+1) of a URL or host: ``news.bbc.co.uk`` → ``bbc.co.uk``.
+    """Registrable domain (eTLD+1) of a URL or host: ``a.bbc.co.uk`` → ``bbc.co.uk``.
 
     IP addresses, ``localhost`` and hosts that are themselves a public suffix are
     returned as they are. A host under a TLD the list does not know is treated by the
