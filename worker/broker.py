@@ -140,8 +140,13 @@ def kombu_url(redis_url: str) -> str:
     """The same server as a kombu URL (kombu spells unix sockets redis+socket)."""
     parts = urlsplit(redis_url)
     if parts.scheme == "unix":
-        return urlunsplit(("redis+socket", "", parts.path, parts.query, ""))
+        return _socket_url("redis+socket", parts.path, parts.query)
     return redis_url
+
+
+def _socket_url(scheme: str, path: str, query: str) -> str:
+    # urlunsplit drops the empty authority ("unix:/p"); kombu and redis-py want "///".
+    return f"{scheme}://{path}" + (f"?{query}" if query else "")
 
 
 def with_db(redis_url: str, db: int) -> str:
@@ -152,7 +157,7 @@ def with_db(redis_url: str, db: int) -> str:
             p for p in parts.query.split("&") if p and not p.startswith("db=")
         )
         query = f"{query}&db={db}" if query else f"db={db}"
-        return urlunsplit((parts.scheme, "", parts.path, query, ""))
+        return _socket_url(parts.scheme, parts.path, query)
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
 
 

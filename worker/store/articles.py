@@ -82,6 +82,8 @@ def save_page(session: Session, page: PageToSave, decision: DedupDecision) -> in
         article = session.get(Article, article_id)
         assert article is not None
         article.last_seen_at = page.fetched_at
+        # The same story reached again closer to a feed keeps the shorter distance.
+        article.depth = min(article.depth, page.depth)
         if decision.action is StoreAction.REVISE:
             article.revision_count += 1
             _apply_fields(article, page)

@@ -135,8 +135,9 @@ def crawl_article(task: FetchTask, order: FetchOrder) -> dict[str, Any]:
         # Another worker stored the same story between our read and our write; the
         # second pass sees its rows and decides duplicate/unchanged (warehouse db.py).
         article_id, action = _store(task, to_save, order, started, page.bytes_read)
-    followed = action in {dedup.StoreAction.NEW, dedup.StoreAction.REVISE}
-    if followed and order.depth < runtime.settings.max_depth:
+    # Every new or changed page has its links recorded; follow_links decides which
+    # are in depth and scope (a page at the depth limit records edges, follows none).
+    if action in {dedup.StoreAction.NEW, dedup.StoreAction.REVISE}:
         from worker.tasks.follow import follow_links  # noqa: PLC0415 - import cycle
 
         follow_links.delay(article_id=article_id, depth=order.depth, scope=order.scope)
