@@ -1,0 +1,1 @@
+"""Tests of the article extractor, worker.pipeline.extract."""

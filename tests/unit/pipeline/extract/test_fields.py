@@ -1,0 +1,62 @@
+"""Reading time, language, paywall and the other small fields."""
+
+from __future__ import annotations
+
+from worker.pipeline.extract import extract_article
+
+PARAGRAPH = "<p>" + "Harbour words are counted here for the test. " * 10 + "</p>"
+
+
+def _page(head: str = "", body: str = "", lang: str = "") -> str:
+    return (
+        f"<html{lang}><head>{head}</head><body><article>{body}</article></body></html>"
+    )
+
+
+def test_stated_reading_time_wins_over_the_computed_one():
+    article = extract_article(
+        _page(body=f"<span>4 min read</span>{PARAGRAPH}"), url="https://n.example/s"
+    )
+
+    assert article.reading_time_minutes == 4
+    assert article.field_sources["reading_time_minutes"] == "text"
+
+
+def test_reading_time_is_computed_from_words_when_the_page_does_not_say():
+    article = extract_article(_page(body=PARAGRAPH * 6), url="https://n.example/s")
+
+    assert article.word_count == 480
+    assert article.reading_time_minutes == 3  # ceil(480 / 230)
+    assert article.field_sources["reading_time_minutes"] == "computed"
+
+
+def test_language_is_the_lower_case_primary_tag():
+    article = extract_article(
+        _page(body=PARAGRAPH, lang=' lang="PT-br"'), url="https://n.example/s"
+    )
+
+    assert article.language == "pt"
+
+
+def test_json_ld_not_free_marks_the_article_paywalled():
+    head = """<script type="application/ld+json">{"@type": "NewsArticle",
+    "headline": "H", "isAccessibleForFree": false}</script>"""
+
+    article = extract_article(
+        _page(head=head, body=PARAGRAPH), url="https://n.example/s"
+    )
+
+    assert article.is_paywalled
+    assert article.headline == "H"
+
+
+def test_json_ld_article_body_is_used_when_the_dom_has_no_story():
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"articleBody": "' + "The story is only in the metadata. " * 10 + '"}</script>'
+    )
+
+    article = extract_article(_page(head=head), url="https://n.example/s")
+
+    assert article.body_text.startswith("The story is only in the metadata.")
+    assert article.field_sources["body_text"] == "json_ld"

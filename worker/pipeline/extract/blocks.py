@@ -1,0 +1,193 @@
+"""Flatten a chosen container into paragraph blocks, filter them, render text and HTML.
+
+The walk uses ``lxml.etree.iterwalk`` (start/end events), never recursion: text that
+sits directly in a block element, or in inline elements inside it, becomes one block;
+``<br>`` ends a block, as browsers show it as a line break and news templates use
+``<br><br>`` between paragraphs. Inline ``<a href>`` are kept for ``body_html`` and for
+the ``in_body`` link kind.
+
+Rendered HTML is deliberately minimal (``p``, ``h2``–``h4``, ``ul``/``ol``/``li``,
+``blockquote``, ``a``): every text is escaped and every ``href`` is absolute http(s).
+
+What this module does not do: choose the container (``body.py`` does).
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from worker.pipeline.extract.dom import HtmlElement, absolute_url, clean_text, words
+
+_BLOCK_TAGS = words(
+    "p div section article main h1 h2 h3 h4 h5 h6 ul ol li blockquote pre table tr td "
+    "th dl dt dd header footer figure address center hr tbody thead caption"
+)
+_HEADING_TAGS = {"h2": "h2", "h3": "h3", "h4": "h4", "h5": "h4", "h6": "h4"}
+_BYLINE_LINE = re.compile(r"^(?:by|written by|words by)\s+\S", re.IGNORECASE)
+_READ_TIME_LINE = re.compile(
+    r"^\d{1,3}\s*(?:-|\s)?min(?:ute)?s?\.?\s+read\b", re.IGNORECASE
+)
+_DATE_LINE = re.compile(
+    r"(?:^|\s)(?:(?:updated|published|posted|last updated)[:\s]+)?(?:\w+day,?\s+)?"
+    r"(?:[a-z]+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+[a-z]+\.?\s+\d{4}|"
+    r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4})",
+    re.IGNORECASE,
+)
+_BYLINE_MAX_WORDS = 10
+_LABEL_MAX_WORDS = 3
+_SENTENCE_END = frozenset(".!?\"'”’)…")
+_COPYRIGHT_LINE = re.compile(r"^(?:copyright\b|©|\(c\)\s)", re.IGNORECASE)
+_DATE_LINE_MAX_CHARS = 60
+_MAX_LINK_DENSITY = 0.5
+
+
+@dataclass
+class Block:
+    """One paragraph-level piece of the body, with its inline links."""
+
+    tag: str  # p, h2, h3, h4, li, blockquote
+    text: str
+    html: str
+    list_tag: str = ""  # ul or ol, for li blocks
+    link_chars: int = 0
+    anchors: list[HtmlElement] = field(default_factory=list)
+
+
+@dataclass
+class _Walk:
+    base: str
+    blocks: list[Block] = field(default_factory=list)
+    parts: list[tuple[str, str | None]] = field(default_factory=list)
+    anchors: list[HtmlElement] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)
+    open_anchor: list[HtmlElement] = field(default_factory=list)
+
+    def add(self, text: str | None) -> None:
+        if text:
+            anchor = self.open_anchor[-1] if self.open_anchor else None
+            href = (
+                absolute_url(anchor.get("href"), self.base)
+                if anchor is not None
+                else None
+            )
+            self.parts.append((text, href))
+
+    def flush(self) -> None:
+        if not self.parts:
+            return
+        parts, self.parts = self.parts, []
+        anchors, self.anchors = self.anchors, []
+        text = clean_text("".join(text for text, _ in parts))
+        if not text:
+            return
+        tag, list_tag = self._kind()
+        link_chars = len(clean_text("".join(t for t, href in parts if href)))
+        self.blocks.append(
+            Block(tag, text, _inline_html(parts), list_tag, link_chars, anchors)
+        )
+
+    def _kind(self) -> tuple[str, str]:
+        for tag in reversed(self.context):
+            if tag in _HEADING_TAGS:
+                return _HEADING_TAGS[tag], ""
+            if tag == "li":
+                lists = [t for t in self.context if t in {"ul", "ol"}]
+                return "li", lists[-1] if lists else "ul"
+            if tag == "blockquote":
+                return "blockquote", ""
+        return "p", ""
+
+
+def flatten(container: HtmlElement, base: str) -> list[Block]:
+    """The blocks of ``container`` in document order."""
+    walk = _Walk(base)
+    for event, element in etree.iterwalk(container, events=("start", "end")):
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        if event == "start":
+            if tag in _BLOCK_TAGS or tag == "br":
+                walk.flush()
+                walk.context.append(tag)
+            if tag == "a":
+                walk.open_anchor.append(element)
+                walk.anchors.append(element)
+            walk.add(element.text)
+        else:
+            if tag in _BLOCK_TAGS or tag == "br":
+                walk.flush()
+                walk.context.pop()
+            elif tag == "a" and walk.open_anchor:
+                walk.open_anchor.pop()
+            if element is not container:
+                walk.add(element.tail)
+    walk.flush()
+    return walk.blocks
+
+
+def _inline_html(parts: list[tuple[str, str | None]]) -> str:
+    out: list[str] = []
+    current: str | None = None
+    for text, href in parts:
+        if href != current:
+            if current is not None:
+                out.append("</a>")
+            if href is not None:
+                out.append(f'<a href="{html_lib.escape(href)}">')
+            current = href
+        out.append(html_lib.escape(text, quote=False))
+    if current is not None:
+        out.append("</a>")
+    return clean_text("".join(out))
+
+
+def is_furniture(block: Block, headline: str | None) -> bool:
+    """True for blocks that are not story text: links, bylines, dates, labels."""
+    text = block.text
+    if headline and text == headline:
+        return True
+    if block.link_chars > _MAX_LINK_DENSITY * len(text):
+        return True
+    if _BYLINE_LINE.match(text) and len(text.split()) <= _BYLINE_MAX_WORDS:
+        return True
+    if _READ_TIME_LINE.match(text) or _COPYRIGHT_LINE.match(text):
+        return True
+    if block.tag == "p" and _is_label(text):
+        return True
+    return (
+        len(text) <= _DATE_LINE_MAX_CHARS
+        and not text.endswith(".")
+        and _DATE_LINE.search(text) is not None
+    )
+
+
+def _is_label(text: str) -> bool:
+    """A few words without sentence punctuation: "Advertisement", "Tagged in:"."""
+    return len(text.split()) <= _LABEL_MAX_WORDS and text[-1] not in _SENTENCE_END
+
+
+def render(blocks: list[Block]) -> tuple[str, str]:
+    """Body text (blocks joined by blank lines) and minimal body HTML."""
+    text = "\n\n".join(block.text for block in blocks)
+    out: list[str] = []
+    open_list = ""
+    for block in blocks:
+        if block.tag == "li" and block.list_tag != open_list:
+            if open_list:
+                out.append(f"</{open_list}>")
+            out.append(f"<{block.list_tag}>")
+            open_list = block.list_tag
+        elif block.tag != "li" and open_list:
+            out.append(f"</{open_list}>")
+            open_list = ""
+        if block.tag == "blockquote":
+            out.append(f"<blockquote><p>{block.html}</p></blockquote>")
+        else:
+            out.append(f"<{block.tag}>{block.html}</{block.tag}>")
+    if open_list:
+        out.append(f"</{open_list}>")
+    return text, "".join(out)

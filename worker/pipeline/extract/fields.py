@@ -1,0 +1,185 @@
+"""The small fields: headline, standfirst, section, tags, language, reading time,
+canonical URL and paywall flag.
+
+Each field reads its sources in a fixed order and reports which one answered
+(``json_ld``, ``opengraph``, ``meta``, ``dom``, ``text``, ``computed``), so a wrong
+value can be traced to its signal. Declared metadata comes first because the page
+states it on purpose; the visible page is the fallback for pages without any.
+
+What this module does not do: authors (``authors.py``), dates (``dates.py``), images
+(``media.py``), or anything in the body.
+
+References: schema.org NewsArticle (``headline``, ``description``,
+``articleSection``, ``keywords``, ``inLanguage``, ``isAccessibleForFree``,
+``timeRequired``); The Open Graph protocol; BCP 47 (language tags).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from worker.pipeline.extract.dom import (
+    HtmlElement,
+    absolute_url,
+    clean_text,
+    sig_matches,
+    signature,
+    text_of,
+)
+from worker.pipeline.extract.metadata import PageMetadata, json_ld_text
+
+Sourced = tuple[str | None, str | None]
+
+_STANDFIRST_CLASS = re.compile(
+    r"(?:^|[-_\s])(?:standfirst|dek|deck|subtitle|sub-?headline|strapline|summary|"
+    r"lede|lead|intro|description|excerpt)(?:$|[-_\s])"
+)
+_SECTION_CLASS = re.compile(
+    r"(?:^|[-_\s])(?:section|section-?label|section-?name|kicker|category|eyebrow|"
+    r"rubric|overline|channel)(?:$|[-_\s])"
+)
+# Matched against the few characters before each " read" of the markup.
+_READ_TIME = re.compile(r"(?<!\d)(\d{1,3})\s*-?\s*min(?:ute)?s?\.?\s*$", re.IGNORECASE)
+_READ_WORDS = (" read", " Read", " READ")
+_READ_LOOKBEHIND = 16
+_ISO_DURATION_MINUTES = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?", re.IGNORECASE)
+_MAX_LABEL_CHARS = 40
+_MAX_STANDFIRST_CHARS = 600
+_WORDS_PER_MINUTE = 230  # adult silent reading of non-fiction (Brysbaert 2019: 238)
+
+
+def headline(root: HtmlElement, metadata: PageMetadata) -> Sourced:
+    value = json_ld_text(metadata.article.get("headline"))
+    if value:
+        return value, "json_ld"
+    h1 = next(root.iter("h1"), None)
+    if h1 is not None and (text := text_of(h1)):
+        return text, "dom"
+    value = metadata.first("og:title")
+    if value:
+        return value, "opengraph"
+    value = metadata.first("twitter:title", "title")
+    if value:
+        return value, "meta"
+    title = next(root.iter("title"), None)
+    return (text_of(title) or None, "dom") if title is not None else (None, None)
+
+
+def standfirst(root: HtmlElement, metadata: PageMetadata) -> Sourced:
+    value = json_ld_text(metadata.article.get("description"))
+    if value:
+        return value, "json_ld"
+    value = metadata.first("og:description")
+    if value:
+        return value, "opengraph"
+    value = metadata.first("description", "twitter:description")
+    if value:
+        return value, "meta"
+    for element in root.iter("p", "div", "h2"):
+        sig = signature(element)
+        if sig_matches(_STANDFIRST_CLASS, sig):
+            text = text_of(element)
+            if 0 < len(text) <= _MAX_STANDFIRST_CHARS:
+                return text, "dom"
+    return None, None
+
+
+def section(root: HtmlElement, metadata: PageMetadata) -> Sourced:
+    value = json_ld_text(metadata.article.get("articleSection"))
+    if value:
+        return value, "json_ld"
+    value = metadata.first("article:section", "section")
+    if value:
+        return value, "opengraph" if metadata.meta.get("article:section") else "meta"
+    for element in root.iter("a", "span", "div", "p"):
+        sig = signature(element)
+        if sig_matches(_SECTION_CLASS, sig):
+            text = text_of(element)
+            if 0 < len(text) <= _MAX_LABEL_CHARS:
+                return text, "dom"
+    return None, None
+
+
+def tags(metadata: PageMetadata) -> tuple[tuple[str, ...], str | None]:
+    keywords: Any = metadata.article.get("keywords")
+    if isinstance(keywords, str):
+        keywords = keywords.split(",")
+    if isinstance(keywords, list):
+        found = _unique_texts(keywords)
+        if found:
+            return found, "json_ld"
+    found = _unique_texts(metadata.all("article:tag"))
+    if found:
+        return found, "opengraph"
+    for name in ("news_keywords", "keywords"):
+        value = metadata.first(name)
+        if value:
+            return _unique_texts(value.split(",")), "meta"
+    return (), None
+
+
+def _unique_texts(values: list[Any]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for value in values:
+        text = clean_text(value) if isinstance(value, str) else ""
+        if text and text.lower() not in seen:
+            seen[text.lower()] = text
+    return tuple(seen.values())
+
+
+def language(metadata: PageMetadata) -> Sourced:
+    for value, source in (
+        (metadata.html_lang, "dom"),
+        (metadata.first("content-language", "language", "dc.language"), "meta"),
+        (json_ld_text(metadata.article.get("inLanguage")), "json_ld"),
+        (metadata.first("og:locale"), "opengraph"),
+    ):
+        primary = re.split(r"[-_]", value or "", maxsplit=1)[0].strip().lower()
+        if primary.isalpha() and 2 <= len(primary) <= 3:  # noqa: PLR2004 - BCP 47
+            return primary, source
+    return None, None
+
+
+def canonical_url(metadata: PageMetadata, base: str) -> Sourced:
+    if metadata.canonical_url:
+        return metadata.canonical_url, "dom"
+    value = absolute_url(metadata.first("og:url"), base)
+    return (value, "opengraph") if value else (None, None)
+
+
+def stated_reading_minutes(html: str, metadata: PageMetadata) -> int | None:
+    """Reading time the page states ("2 min read", schema.org ``timeRequired``)."""
+    required = json_ld_text(metadata.article.get("timeRequired"))
+    match = _ISO_DURATION_MINUTES.match(required or "")
+    if match and (match.group(1) or match.group(2)):
+        return int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+    # str.find over the markup is far cheaper than a walk over every text node or a
+    # regex scan of the whole page; the label must sit in text, not inside a tag.
+    for word in _READ_WORDS:
+        start = html.find(word)
+        while start != -1:
+            found = _READ_TIME.search(html, max(0, start - _READ_LOOKBEHIND), start)
+            if found and html.rfind(">", 0, start) > html.rfind("<", 0, start):
+                minutes = int(found.group(1))
+                if minutes > 0:
+                    return minutes
+            start = html.find(word, start + 1)
+    return None
+
+
+def computed_reading_minutes(word_count: int) -> int:
+    return math.ceil(word_count / _WORDS_PER_MINUTE)
+
+
+def is_paywalled(metadata: PageMetadata) -> bool:
+    parts = metadata.article.get("hasPart")
+    candidates = [metadata.article, *(parts if isinstance(parts, list) else [parts])]
+    for candidate in candidates:
+        if isinstance(candidate, dict):
+            free = candidate.get("isAccessibleForFree")
+            if free is False or str(free).strip().lower() == "false":
+                return True
+    tier = (metadata.first("article:content_tier") or "").lower()
+    return tier in {"locked", "premium", "subscriber"}

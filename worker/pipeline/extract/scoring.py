@@ -1,0 +1,228 @@
+"""Score candidate containers and choose the one that holds the story.
+
+The scoring follows Arc90 Readability: each paragraph of 25+ characters gives its
+parent ``1 + commas + min(len/100, 3)``, its grandparent half that and the next
+ancestor a sixth; ``<article>``, ``itemprop=articleBody`` and story-like class names
+add weight, boilerplate class names subtract it, and the score is scaled by
+``1 - link density``. Two corrections for templates that split a story into boxes:
+
+* :func:`_widen`: three close rivals sharing an ancestor with the best candidate
+  make that ancestor the story (Readability.js "alternative candidates");
+* :func:`_climb`: an ancestor holding 25% more *prose* (long, link-poor paragraphs)
+  than the best candidate wins.
+
+Siblings of the chosen box that score close to it, or are plain paragraphs, join it.
+
+What this module does not do: prune the tree or render text (``body.py`` and
+``blocks.py`` do).
+
+References: Arc90 Readability (2009); Mozilla Readability.js ``_grabArticle``;
+Kohlschütter et al., "Boilerplate Detection using Shallow Text Features" (WSDM 2010).
+"""
+
+from __future__ import annotations
+
+import re
+
+from worker.pipeline.extract.blocks import Block, flatten
+from worker.pipeline.extract.dom import (
+    BOILERPLATE_WORDS,
+    CONTENT_WORDS,
+    HtmlElement,
+    clean_text,
+    sig_matches,
+    signature,
+    text_content,
+    words,
+)
+
+_PARAGRAPH_TAGS = frozenset({"p", "pre"})
+_TEXT_HOLDERS = frozenset(
+    {"div", "section", "article", "td", "dd", "blockquote", "main"}
+)
+_INLINE_TAGS = words(
+    "a em strong b i u span font small sup sub mark abbr cite q time code s"
+)
+_MIN_PARAGRAPH_CHARS = 25
+_ANCESTOR_DIVISORS = (1.0, 2.0, 6.0)  # Readability.js: parent, grandparent, beyond
+_TOP_CANDIDATES = 8
+_RIVAL_SHARE = 0.75  # Readability.js: alternatives scoring within 25% of the best
+_MIN_RIVALS = 3
+_PROSE_CHARS = 80  # a paragraph this long with few links is story text
+_PROSE_MAX_LINK_SHARE = 0.3
+_CLIMB_GAIN = 1.25  # climb when the parent holds 25% more prose than the best box
+_MAX_CLIMB = 3
+_SIBLING_SHARE = 0.2  # Readability's sibling threshold, relative to the best score
+_SIBLING_MIN_SCORE = 10.0
+_SIBLING_PARAGRAPH_CHARS = 80
+_TAG_WEIGHT = {
+    "article": 10.0,
+    "main": 5.0,
+    "div": 5.0,
+    "section": 3.0,
+    "td": 3.0,
+    "blockquote": 3.0,
+    "pre": 3.0,
+    "ul": -3.0,
+    "ol": -3.0,
+    "li": -3.0,
+    "form": -3.0,
+    "th": -5.0,
+}
+_CLASS_WEIGHT = 25.0
+
+
+def story_blocks(container: HtmlElement, base: str) -> list[Block]:
+    """The blocks of the best-scoring container and its worthy siblings."""
+    scores, prose = _score_containers(container)
+    if not scores:
+        return flatten(container, base)
+    final = _final_scores(scores)
+    best = _widen(max(final, key=final.__getitem__), final)
+    best = _climb(best, prose, final)
+    blocks: list[Block] = []
+    for part in _with_siblings(best, final):
+        blocks.extend(flatten(part, base))
+    return blocks
+
+
+def _score_containers(
+    container: HtmlElement,
+) -> tuple[dict[HtmlElement, float], dict[HtmlElement, int]]:
+    """Readability scores of containers, and the prose characters each one holds.
+
+    Prose is the text of paragraphs long enough and with few enough links to be
+    story text; it is summed into every ancestor, so :func:`_climb` can see how much
+    story a wider box would add.
+    """
+    scores: dict[HtmlElement, float] = {}
+    prose: dict[HtmlElement, int] = {}
+    for element in container.iter(*_PARAGRAPH_TAGS, *_TEXT_HOLDERS):
+        text = _paragraph_text(element)
+        if len(text) < _MIN_PARAGRAPH_CHARS:
+            continue
+        points = 1 + text.count(",") + min(len(text) / 100, 3.0)
+        ancestors = list(element.iterancestors())
+        for divisor, ancestor in zip(_ANCESTOR_DIVISORS, ancestors, strict=False):
+            if ancestor not in scores:
+                scores[ancestor] = _initial_score(ancestor)
+            scores[ancestor] += points / divisor
+        if len(text) >= _PROSE_CHARS and _is_prose(element, text):
+            for ancestor in ancestors:
+                prose[ancestor] = prose.get(ancestor, 0) + len(text)
+    return scores, prose
+
+
+def _is_prose(element: HtmlElement, text: str) -> bool:
+    linked = sum(len(text_content(a)) for a in element.iter("a"))
+    return linked < _PROSE_MAX_LINK_SHARE * len(text)
+
+
+def _climb(
+    best: HtmlElement, prose: dict[HtmlElement, int], final: dict[HtmlElement, float]
+) -> HtmlElement:
+    """Move up while a wider box adds much more story prose than it holds already.
+
+    A body split into several sibling boxes (one per section, or around an
+    advertisement) gives a best candidate that is only one of them.
+    """
+    own = prose.get(best, 0)
+    score = final[best]
+    for depth, ancestor in enumerate(best.iterancestors()):
+        if depth >= _MAX_CLIMB or ancestor.tag == "body":
+            break
+        wider = prose.get(ancestor, 0)
+        if wider >= _CLIMB_GAIN * own and wider - own >= _PROSE_CHARS:
+            best, own = ancestor, wider
+    final[best] = max(final.get(best, 0.0), score)
+    return best
+
+
+def _paragraph_text(element: HtmlElement) -> str:
+    if element.tag in _PARAGRAPH_TAGS:
+        return clean_text(text_content(element))
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag in _INLINE_TAGS:
+            parts.append(text_content(child))
+        parts.append(child.tail or "")
+    return clean_text("".join(parts))
+
+
+def _initial_score(element: HtmlElement) -> float:
+    score = _TAG_WEIGHT.get(str(element.tag), 0.0)
+    sig = signature(element)
+    if (element.get("itemprop") or "").lower() == "articlebody" or (
+        sig_matches(CONTENT_WORDS, sig)
+    ):
+        score += _CLASS_WEIGHT
+    elif sig_matches(BOILERPLATE_WORDS, sig):
+        score -= _CLASS_WEIGHT
+    return score
+
+
+def _final_scores(scores: dict[HtmlElement, float]) -> dict[HtmlElement, float]:
+    top = sorted(scores, key=scores.__getitem__, reverse=True)[:_TOP_CANDIDATES]
+    return {element: scores[element] * (1 - link_density(element)) for element in top}
+
+
+def _widen(best: HtmlElement, final: dict[HtmlElement, float]) -> HtmlElement:
+    """Climb to the box that holds the best candidate and its close rivals.
+
+    Templates that wrap every paragraph in its own box give several near-equal
+    candidates; as in Readability.js, when three of them share an ancestor with the
+    best one, that ancestor is the story. The widened box inherits the best score.
+    """
+    score = final[best]
+    rivals = [
+        element
+        for element, value in final.items()
+        if element is not best and value >= _RIVAL_SHARE * score
+    ]
+    rival_ancestors = [set(rival.iterancestors()) for rival in rivals]
+    # Rivals inside the best box are already part of it.
+    rival_ancestors = [
+        ancestors for ancestors in rival_ancestors if best not in ancestors
+    ]
+    if len(rival_ancestors) >= _MIN_RIVALS:
+        for ancestor in best.iterancestors():
+            shared = sum(1 for ancestors in rival_ancestors if ancestor in ancestors)
+            if shared >= _MIN_RIVALS:
+                final[ancestor] = max(final.get(ancestor, 0.0), score)
+                return ancestor
+            if ancestor.tag == "body":
+                break
+    return best
+
+
+def link_density(element: HtmlElement) -> float:
+    """Share of an element's text that sits inside links (0.0 for no text)."""
+    total = len(clean_text(text_content(element)))
+    if not total:
+        return 0.0
+    linked = sum(len(clean_text(text_content(a))) for a in element.iter("a"))
+    return min(linked / total, 1.0)
+
+
+def _with_siblings(
+    best: HtmlElement, final: dict[HtmlElement, float]
+) -> list[HtmlElement]:
+    parent = best.getparent()
+    if parent is None:
+        return [best]
+    threshold = max(_SIBLING_MIN_SCORE, final[best] * _SIBLING_SHARE)
+    return [
+        sibling
+        for sibling in parent
+        if sibling is best
+        or final.get(sibling, 0.0) >= threshold
+        or (sibling.tag in _PARAGRAPH_TAGS and _is_loose_paragraph(sibling))
+    ]
+
+
+def _is_loose_paragraph(element: HtmlElement) -> bool:
+    text = clean_text(text_content(element))
+    density = link_density(element)
+    if len(text) > _SIBLING_PARAGRAPH_CHARS:
+        return density < 0.25  # noqa: PLR2004 - Readability's value
+    return density == 0 and re.search(r"\.( |$)", text) is not None
