@@ -36,6 +36,7 @@ COORDINATION_DB = 1
 class Runtime:
     settings: Settings
     engine: Engine
+    read_engine: Engine
     redis: redis.Redis
     fetcher: Fetcher
     robots: RobotsPolicy
@@ -54,6 +55,7 @@ class Runtime:
         return cls(
             settings=settings,
             engine=get_engine(settings.resolved_database_url()),
+            read_engine=get_engine(settings.resolved_database_url(), for_reading=True),
             redis=client,
             fetcher=fetcher,
             robots=RobotsPolicy.from_settings(settings, fetcher=fetcher, cache=client),
@@ -63,7 +65,14 @@ class Runtime:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """A write transaction (on SQLite: BEGIN IMMEDIATE)."""
         with session_scope(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only look-up that never waits for the write lock."""
+        with session_scope(self.read_engine) as session:
             yield session
 
     def fetch(

@@ -75,3 +75,13 @@ def test_beat_holds_one_schedule_entry_not_one_per_feed() -> None:
 
 def test_unix_socket_broker_url_is_spelled_for_kombu() -> None:
     assert _config()["broker_url"] == "redis+socket:///tmp/nf-test.sock"
+
+
+def test_each_queue_has_its_own_exchange_so_a_message_lands_in_one_queue() -> None:
+    queues = _config()["task_queues"]
+    bindings = {(q.exchange.name, q.routing_key) for q in queues}  # type: ignore[attr-defined]
+    assert bindings == {
+        ("feeds", "feeds"),
+        ("articles", "articles"),
+        ("links", "links"),
+    }

@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -174,6 +175,15 @@ def _add_aliases(session: Session, article_id: int, page: PageToSave) -> None:
         ],
         conflict_columns=("url_hash",),
     )
+
+
+def latest_extracted(session: Session, article_id: int) -> dict[str, Any] | None:
+    """The extracted fields of an article's newest revision (not its raw page)."""
+    return session.exec(
+        select(Revision.extracted)
+        .where(col(Revision.article_id) == article_id)
+        .order_by(col(Revision.number).desc())
+    ).first()
 
 
 def latest_revision(session: Session, article_id: int) -> Revision | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -26,7 +27,7 @@ from sqlmodel import Session, SQLModel
 # retries with backoff (F9).
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
-_engines: dict[tuple[int, str], Engine] = {}
+_engines: dict[tuple[int, str, bool], Engine] = {}
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -42,28 +43,37 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     cursor.close()
 
 
-def create_db_engine(url: str) -> Engine:
-    """A new engine for ``url`` with our per-backend settings."""
+def create_db_engine(url: str, *, for_reading: bool = False) -> Engine:
+    """A new engine for ``url`` with our per-backend settings.
+
+    On SQLite, ``for_reading`` engines begin DEFERRED transactions, which take no write
+    lock, so lookups never queue behind writers (WAL lets them read a snapshot).
+    """
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}
         )
         event.listen(engine, "connect", _on_sqlite_connect)
+        begin = "BEGIN" if for_reading else "BEGIN IMMEDIATE"
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql(begin)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-def get_engine(url: str) -> Engine:
-    """This process's engine for ``url``; a forked child gets its own (never shared)."""
-    key = (os.getpid(), url)
+def get_engine(url: str, *, for_reading: bool = False) -> Engine:
+    """This process's engine for ``url``; a forked child gets its own (never shared).
+
+    PostgreSQL needs no separate reading engine: its transactions take no table lock.
+    """
+    reading = for_reading and url.startswith("sqlite")
+    key = (os.getpid(), url, reading)
     engine = _engines.get(key)
     if engine is None:
-        engine = create_db_engine(url)
+        engine = create_db_engine(url, for_reading=reading)
         _engines[key] = engine
     return engine
 
@@ -94,20 +104,29 @@ def insert_ignore(
     conflict_columns: Sequence[str],
     returning: Sequence[str] = (),
 ) -> list[Any]:
-    """INSERT … ON CONFLICT (cols) DO NOTHING; returns the ``returning`` columns of the
-    rows actually inserted (both SQLite ≥ 3.35 and PostgreSQL return only those)."""
+    """INSERT … ON CONFLICT (cols) DO NOTHING for every row; returns the ``returning``
+    columns of the rows actually inserted (SQLite ≥ 3.35 and PostgreSQL return only
+    those). The statement is built once per shape and run as one executemany, so
+    SQLAlchemy compiles it once instead of once per call."""
     if not rows:
         return []
-    name = session.get_bind().dialect.name
-    dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
-    tbl = SQLModel.metadata.tables[str(table.__tablename__)]
-    stmt = (
-        dialect_insert(tbl)
-        .values(list(rows))
-        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+    stmt = _insert_ignore_statement(
+        session.get_bind().dialect.name,
+        str(table.__tablename__),
+        tuple(conflict_columns),
+        tuple(returning),
     )
+    result = session.execute(stmt, list(rows))
+    return list(result.all()) if returning else []
+
+
+@lru_cache(maxsize=64)
+def _insert_ignore_statement(
+    dialect: str, table_name: str, conflict: tuple[str, ...], returning: tuple[str, ...]
+) -> Any:
+    table = SQLModel.metadata.tables[table_name]
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = dialect_insert(table).on_conflict_do_nothing(index_elements=list(conflict))
     if returning:
-        returning_stmt = stmt.returning(*(tbl.c[c] for c in returning))
-        return list(session.execute(returning_stmt).all())
-    session.execute(stmt)
-    return []
+        return stmt.returning(*(table.c[c] for c in returning))
+    return stmt

@@ -198,9 +198,10 @@ def _store(
 
 
 def _already_stored(runtime: Runtime, order: FetchOrder) -> int | None:
-    with runtime.session() as session:
+    with runtime.reading() as session:
         article_id = articles.is_known_url(session, order.url)
-        if article_id is not None:
+    if article_id is not None:
+        with runtime.session() as session:
             frontier.finish(
                 session,
                 order.url,

@@ -42,12 +42,12 @@ def follow_links(
 ) -> dict[str, Any]:
     """Record an article's related links and enqueue the ones in scope and depth."""
     runtime, now = self.runtime, datetime.now(UTC)
-    with runtime.session() as session:
-        revision = articles.latest_revision(session, article_id)
-    if revision is None:
+    with runtime.reading() as session:
+        extracted = articles.latest_extracted(session, article_id)
+    if extracted is None:
         log.warning("links_skipped", reason="article_missing")
         return {"status": "missing"}
-    page = ExtractedArticle.model_validate(revision.extracted)
+    page = ExtractedArticle.model_validate(extracted)
     scope = scope or registrable_domain(page.url)
     decision = choose_links_to_follow(
         page.links,
