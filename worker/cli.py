@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,8 +20,6 @@ from typing import Any, Literal, TextIO
 from worker import broker
 from worker.errors import NewsfeedError
 from worker.settings import Settings, export_to_environment, get_settings
-
-SAMPLE_SITE = Path(__file__).parent / "sample_site"
 
 
 class CliError(Exception):
@@ -293,6 +292,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     if args.sample:
         from worker.devserver import serve_site  # noqa: PLC0415
+        from worker.sample_site import write_site  # noqa: PLC0415
 
         print(
             "serving the bundled sample site on 127.0.0.1; private addresses are "
@@ -305,8 +305,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                 "NEWSFEED_HOST_MIN_INTERVAL": "0",
             }
         )
-        with serve_site(SAMPLE_SITE) as base:
-            return run_crawl([f"{base}/feed.xml", *args.urls], args, show=True)
+        with tempfile.TemporaryDirectory(prefix="newsfeed-sample-") as root:
+            write_site(Path(root))
+            with serve_site(Path(root)) as base:
+                return run_crawl([f"{base}/feed.xml", *args.urls], args, show=True)
     return run_crawl(list(args.urls), args, show=args.show)
 
 

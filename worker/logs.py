@@ -84,7 +84,14 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     # Per-request chatter from these is noise at INFO.
     # Celery's per-task "received"/"succeeded" lines repeat what our one summary event
     # per task says; they come back at DEBUG.
-    quiet = ("urllib3", "kombu", "amqp", "celery.worker.strategy", "celery.app.trace")
+    quiet = (
+        "urllib3",
+        "kombu",
+        "amqp",
+        "alembic",
+        "celery.worker.strategy",
+        "celery.app.trace",
+    )
     quiet_level = root.level if root.level <= logging.DEBUG else logging.WARNING
     for noisy in quiet:
         logging.getLogger(noisy).setLevel(max(quiet_level, root.level))
