@@ -10,7 +10,8 @@ footer around it. The link graph exercises the crawler:
 * two stories are reachable only through teasers (depth 1), one only at depth 2, and one
   at depth 3, which the default depth limit of 2 never fetches;
 * a teaser repeats a feed story with ``utm_*`` tracking parameters (one article);
-* a story is syndicated under a second URL with the same text (one article, two aliases);
+* a story is syndicated under a second URL with the same text (one article, two
+  aliases);
 * an in-body link points off-site (out of scope, never fetched).
 
 ``write_site(root)`` writes it as static files; links use the ``__BASE__`` placeholder
@@ -39,6 +40,11 @@ AUTHORS = {
 }
 
 
+def _paragraphs(text: str) -> list[str]:
+    """Paragraphs written as blocks separated by blank lines, each unwrapped."""
+    return [" ".join(block.split()) for block in text.strip().split("\n\n")]
+
+
 @dataclass
 class Story:
     slug: str
@@ -62,21 +68,25 @@ STORIES = [
         "The overnight crossing resumes in spring with two refitted ships.",
         "mira-castell",
         "2026-11-20T07:15:00+01:00",
-        [
-            "The overnight ferry between Lindqvist and the outer islands will sail "
-            "again from April, the regional transport board confirmed on Thursday, "
-            "ending a nine-year gap that islanders say cut them off from hospital "
-            "appointments and evening trains on the mainland.",
-            "Two ships bought from a southern operator are being refitted at the "
-            "Brenner yard. Each will carry up to 340 passengers and 60 cars, and the "
-            "board expects the crossing to take just under five hours.",
-            "Fares will match the daytime service for residents. Visitors will pay a "
-            "supplement for cabins, which the board hopes will cover a third of the "
-            "running cost in the first year.",
-            "Island councillor Petra Nyholm said the decision was overdue. 'People "
-            "have been making the day trip and sleeping in their cars,' she said.",
-            "The board will publish the spring timetable in January.",
-        ],
+        _paragraphs("""
+The overnight ferry between Lindqvist and the outer islands will sail again from
+April, the regional transport board confirmed on Thursday, ending a nine-year
+gap that islanders say cut them off from hospital appointments and evening
+trains on the mainland.
+
+Two ships bought from a southern operator are being refitted at the Brenner
+yard. Each will carry up to 340 passengers and 60 cars, and the board expects
+the crossing to take just under five hours.
+
+Fares will match the daytime service for residents. Visitors will pay a
+supplement for cabins, which the board hopes will cover a third of the running
+cost in the first year.
+
+Island councillor Petra Nyholm said the decision was overdue. 'People have been
+making the day trip and sleeping in their cars,' she said.
+
+The board will publish the spring timetable in January.
+"""),
         teaser="/news/ferry-timetable-consultation.html",
         feed_list=[
             "/news/river-flood-defences.html",
@@ -92,16 +102,19 @@ STORIES = [
         "Engineers credit a dry summer and a second shift for the early finish.",
         "tomas-egede",
         "2026-11-19T16:40:00+01:00",
-        [
-            "The last section of the flood wall along the Sola river was closed on "
-            "Wednesday, a year ahead of schedule and within its budget.",
-            "The 2.4-kilometre wall protects around 1,900 homes in the lower town, "
-            "most of which were flooded in the winter storms of 2019.",
-            "Project engineers said a dry summer let crews work through August, and "
-            "a second shift added in the spring cut four months from the plan.",
-            "Residents will be invited to walk the new riverside path at an open day "
-            "next month. Planting along the path begins in March.",
-        ],
+        _paragraphs("""
+The last section of the flood wall along the Sola river was closed on Wednesday,
+a year ahead of schedule and within its budget.
+
+The 2.4-kilometre wall protects around 1,900 homes in the lower town, most of
+which were flooded in the winter storms of 2019.
+
+Project engineers said a dry summer let crews work through August, and a second
+shift added in the spring cut four months from the plan.
+
+Residents will be invited to walk the new riverside path at an open day next
+month. Planting along the path begins in March.
+"""),
         teaser="/news/wetland-restoration.html",
         feed_list=[
             "/news/harbour-ferry-returns.html",
@@ -115,17 +128,19 @@ STORIES = [
         "The four-stop extension should open in 2029.",
         "mira-castell",
         "2026-11-18T11:05:00+01:00",
-        [
-            "City councillors approved a four-stop extension of the number 3 tram to "
-            "the university campus on Tuesday evening by 31 votes to 18.",
-            "Supporters argued that buses on the route are already full at peak "
-            "hours, while opponents questioned the cost of a new bridge over the "
-            "rail yards.",
-            "Construction is expected to begin in 2027, with trams running by 2029. "
-            "The plan includes a park-and-ride site at the ring road.",
-            "Students' union president Ada Lorentz welcomed the vote and urged the "
-            "council to keep late-night services on the existing buses until then.",
-        ],
+        _paragraphs("""
+City councillors approved a four-stop extension of the number 3 tram to the
+university campus on Tuesday evening by 31 votes to 18.
+
+Supporters argued that buses on the route are already full at peak hours, while
+opponents questioned the cost of a new bridge over the rail yards.
+
+Construction is expected to begin in 2027, with trams running by 2029. The plan
+includes a park-and-ride site at the ring road.
+
+Students' union president Ada Lorentz welcomed the vote and urged the council to
+keep late-night services on the existing buses until then.
+"""),
         teaser="/news/harbour-ferry-returns.html",
         feed_list=[
             "/news/river-flood-defences.html",
@@ -140,15 +155,18 @@ STORIES = [
         "The reading rooms will stay open until 9pm on weekdays.",
         "tomas-egede",
         "2026-11-17T09:00:00+01:00",
-        [
-            "The central library will open until 9pm from Monday to Friday starting "
-            "next month, after a trial last spring drew more visitors than expected.",
-            "Librarians counted an average of 420 people an evening during the trial, "
-            "most of them students and people working daytime shifts.",
-            "The longer hours are paid for by moving two mobile library routes to a "
-            "fortnightly timetable, a change the council says affects few readers.",
-            "Children's story sessions will move to Thursday evenings in January.",
-        ],
+        _paragraphs("""
+The central library will open until 9pm from Monday to Friday starting next
+month, after a trial last spring drew more visitors than expected.
+
+Librarians counted an average of 420 people an evening during the trial, most of
+them students and people working daytime shifts.
+
+The longer hours are paid for by moving two mobile library routes to a
+fortnightly timetable, a change the council says affects few readers.
+
+Children's story sessions will move to Thursday evenings in January.
+"""),
         teaser="/news/tram-line-extension.html",
         feed_list=["/news/harbour-ferry-returns.html"],
     ),
@@ -159,15 +177,18 @@ STORIES = [
         "A consultation on departure times runs until the end of December.",
         "mira-castell",
         "2026-11-20T12:30:00+01:00",
-        [
-            "Residents of the outer islands are being asked which departure times "
-            "suit them best before the night ferry returns in April.",
-            "The transport board has proposed a 22:30 departure from Lindqvist with "
-            "a 05:00 return, but says it will consider an earlier sailing on Fridays.",
-            "Responses can be given online or at drop-in sessions in the island "
-            "halls during the first two weeks of December.",
-            "The board said freight operators would be consulted separately.",
-        ],
+        _paragraphs("""
+Residents of the outer islands are being asked which departure times suit them
+best before the night ferry returns in April.
+
+The transport board has proposed a 22:30 departure from Lindqvist with a 05:00
+return, but says it will consider an earlier sailing on Fridays.
+
+Responses can be given online or at drop-in sessions in the island halls during
+the first two weeks of December.
+
+The board said freight operators would be consulted separately.
+"""),
         teaser="/news/island-school-transport.html",
         feed_list=["/news/harbour-ferry-returns.html"],
     ),
@@ -178,15 +199,18 @@ STORIES = [
         "Volunteers have planted 12,000 reeds since the summer.",
         "tomas-egede",
         "2026-11-16T14:20:00+01:00",
-        [
-            "Flooded gravel pits east of the Sola river are being turned into a "
-            "wetland reserve, with volunteers planting 12,000 reeds since June.",
-            "Birdwatchers have already recorded breeding grebes and a pair of "
-            "marsh harriers on the site, which opens to the public in the spring.",
-            "The reserve will also hold back floodwater upstream of the town, "
-            "easing pressure on the new flood walls during heavy rain.",
-            "A boardwalk and two hides are due to be built over the winter.",
-        ],
+        _paragraphs("""
+Flooded gravel pits east of the Sola river are being turned into a wetland
+reserve, with volunteers planting 12,000 reeds since June.
+
+Birdwatchers have already recorded breeding grebes and a pair of marsh harriers
+on the site, which opens to the public in the spring.
+
+The reserve will also hold back floodwater upstream of the town, easing pressure
+on the new flood walls during heavy rain.
+
+A boardwalk and two hides are due to be built over the winter.
+"""),
         feed_list=["/news/river-flood-defences.html"],
     ),
     Story(
@@ -196,15 +220,18 @@ STORIES = [
         "The boat replaces a shared service that often ran late.",
         "mira-castell",
         "2026-11-15T08:10:00+01:00",
-        [
-            "Secondary school pupils from the outer islands will travel on a "
-            "dedicated boat from January instead of the shared morning ferry.",
-            "Parents had complained that pupils regularly missed the first lesson "
-            "when the ferry waited for freight at the mainland pier.",
-            "The new boat carries 48 passengers and will be crewed by the same "
-            "operator that runs the island bus.",
-            "The education department said the change costs less than expected.",
-        ],
+        _paragraphs("""
+Secondary school pupils from the outer islands will travel on a dedicated boat
+from January instead of the shared morning ferry.
+
+Parents had complained that pupils regularly missed the first lesson when the
+ferry waited for freight at the mainland pier.
+
+The new boat carries 48 passengers and will be crewed by the same operator that
+runs the island bus.
+
+The education department said the change costs less than expected.
+"""),
         teaser="/news/island-weather-station.html",
     ),
     Story(
@@ -214,12 +241,14 @@ STORIES = [
         "Gusts of 171 km/h were measured during last week's storm.",
         "tomas-egede",
         "2026-11-14T18:45:00+01:00",
-        [
-            "The automatic weather station on the outermost island recorded a gust "
-            "of 171 kilometres an hour during last week's storm, a local record.",
-            "The station was installed in 1998 and feeds the national forecast.",
-            "Forecasters said the storm's track had been unusually far north.",
-        ],
+        _paragraphs("""
+The automatic weather station on the outermost island recorded a gust of 171
+kilometres an hour during last week's storm, a local record.
+
+The station was installed in 1998 and feeds the national forecast.
+
+Forecasters said the storm's track had been unusually far north.
+"""),
     ),
 ]
 
@@ -262,7 +291,8 @@ def render_page(story: Story, *, extra_furniture: str = "") -> str:
 <nav class="main-menu"><a href="/">Home</a> <a href="/news/">News</a>
 <a href="/sport/">Sport</a> <a href="/weather/">Weather</a></nav></header>
 <main><article class="story">
-<div class="section-label"><a href="/{story.section.lower()}/">{esc(story.section)}</a></div>
+<div class="section-label">
+<a href="/{story.section.lower()}/">{esc(story.section)}</a></div>
 <h1>{esc(story.headline)}</h1>
 <p class="standfirst">{esc(story.standfirst)}</p>
 <div class="byline">By <a href="/authors/{story.author}.html">{esc(name)}</a>,
@@ -274,7 +304,8 @@ def render_page(story: Story, *, extra_furniture: str = "") -> str:
 <div class="story-body">{"".join(paragraphs)}</div>
 <div class="share-bar">Share: <a href="https://social.example/share">Post</a></div>
 <section class="author-box"><h4>{esc(name)}</h4><p class="role">{esc(role)}</p>
-<p class="bio">{esc(bio)}</p><a href="/authors/{story.author}.html">Read more</a></section>
+<p class="bio">{esc(bio)}</p>
+<a href="/authors/{story.author}.html">Read more</a></section>
 </article>
 <section class="news-feed"><h2>News feed</h2><ul>{feed_items}</ul></section>
 {extra_furniture}
@@ -300,7 +331,7 @@ def _json_ld(story: Story, author: str) -> str:
 
 
 def _headline_of(href: str) -> str:
-    slug = href.split("/")[-1].split(".")[0]
+    slug = href.rsplit("/", maxsplit=1)[-1].split(".", maxsplit=1)[0]
     for story in STORIES:
         if story.slug == slug:
             return story.headline
