@@ -49,6 +49,11 @@ def _unique_links(
     chosen: dict[str, tuple[int, RelatedLink]] = {}
     bad: list[RejectedLink] = []
     for index, link in enumerate(links):
+        if not _is_followed_kind(link.kind, follow_kinds):
+            # Menus and footers are most of a page's links: reject them before paying
+            # for canonicalisation.
+            bad.append(RejectedLink(url=link.url, reason=NOT_FOLLOWED_KIND))
+            continue
         url = _canonical_or_none(link.url)
         if url is None:
             bad.append(RejectedLink(url=link.url, reason=FailureReason.BAD_SCHEME))

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
@@ -125,6 +125,7 @@ MAX_PATH_SEGMENTS = 20
 MAX_REPETITIONS = 2
 
 
+@lru_cache(maxsize=4096)
 def _normalise_host(host: str) -> str:
     host = host.strip().lower().rstrip(".")
     if host.startswith("[") and host.endswith("]"):

@@ -179,11 +179,12 @@ def _add_aliases(session: Session, article_id: int, page: PageToSave) -> None:
 
 def latest_extracted(session: Session, article_id: int) -> dict[str, Any] | None:
     """The extracted fields of an article's newest revision (not its raw page)."""
-    return session.exec(
+    extracted = session.exec(
         select(Revision.extracted)
         .where(col(Revision.article_id) == article_id)
         .order_by(col(Revision.number).desc())
     ).first()
+    return dict(extracted) if extracted is not None else None
 
 
 def latest_revision(session: Session, article_id: int) -> Revision | None:

@@ -47,7 +47,7 @@ log = get_logger(__name__)
 
 # Errors worth another try, beyond our own TransientError tree: the broker or the
 # coordination Redis blinked, or the database was briefly unavailable or locked (F9).
-RETRYABLE: tuple[type[BaseException], ...] = (
+RETRYABLE: tuple[type[Exception], ...] = (
     TransientError,
     redis.ConnectionError,
     redis.TimeoutError,
@@ -137,7 +137,7 @@ class NewsfeedTask(Task):  # type: ignore[type-arg]
             raise
 
     def _retry_or_give_up(
-        self, subject: Subject, exc: BaseException, started: datetime
+        self, subject: Subject, exc: Exception, started: datetime
     ) -> dict[str, Any]:
         retries = int(self.request.retries or 0)
         if retries >= self.max_retries:

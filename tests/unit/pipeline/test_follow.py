@@ -171,7 +171,11 @@ def test_a_url_in_the_menu_and_in_a_teaser_counts_as_the_teaser() -> None:
                 anchor_text="teaser",
                 depth=1,
             ),
-        )
+        ),
+        # The menu occurrence itself is not followed (and never canonicalised).
+        rejected=(
+            RejectedLink(url="https://news.example.com/a", reason="not_followed_kind"),
+        ),
     )
 
 

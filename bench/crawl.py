@@ -1,0 +1,185 @@
+"""End-to-end crawl benchmark: a generated local site, the real ``newsfeed crawl``.
+
+    python -m bench.crawl [--articles 3000] [--concurrency N]
+
+Generates the site (bench/site.py) into a temporary folder, serves it on 127.0.0.1 with
+worker.devserver, and runs ``newsfeed crawl`` on its feeds as a subprocess with a fresh
+data directory (embedded Redis, SQLite). Per-host politeness is OFF for this loopback
+test host (NEWSFEED_HOST_MIN_INTERVAL=0) and private addresses are allowed for it; both
+are printed. Reports articles/s end to end, CPU seconds per article (the crawl's process
+tree: CLI, Redis, worker parent and children; the in-process HTTP server separately),
+peak RSS of any single worker process, and then extraction pages/s on the same pages in
+this process. Only loopback is ever contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from bench.site import feed_paths, generate_site
+from worker.devserver import serve_site
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        for child in children.get(current, []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+class _RssSampler(threading.Thread):
+    """Peak RSS of any single celery process under ``pid``, sampled every 0.2 s."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_kib, self.stop = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.2):
+            for child in _descendants(self.pid):
+                try:
+                    cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                if b"celery" in cmdline:
+                    self.peak_kib = max(self.peak_kib, _rss_kib(child))
+
+
+def _cpu(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_crawl(
+    root: Path, data: Path, *, feeds: int, concurrency: int
+) -> dict[str, float]:
+    env = dict(
+        os.environ,
+        NEWSFEED_DATA_DIR=str(data),
+        NEWSFEED_ALLOW_PRIVATE_NETWORKS="true",
+        NEWSFEED_HOST_MIN_INTERVAL="0",
+        NEWSFEED_LOG_FORMAT="json",
+        NEWSFEED_LOG_LEVEL="WARNING",
+    )
+    for name in ("REDIS_URL", "DATABASE_URL"):
+        env.pop(name, None)
+    with serve_site(root) as base:
+        command = [sys.executable, "-m", "worker.cli", "crawl"]
+        command += [base + path for path in feed_paths(feeds)]
+        command += ["--concurrency", str(concurrency)]
+        self_before, children_before = (
+            _cpu(resource.getrusage(resource.RUSAGE_SELF)),
+            _cpu(resource.getrusage(resource.RUSAGE_CHILDREN)),
+        )
+        t0 = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+        sampler = _RssSampler(process.pid)
+        sampler.start()
+        out, _ = process.communicate()
+        wall = time.perf_counter() - t0
+        sampler.stop.set()
+    if process.returncode != 0:
+        raise SystemExit(f"newsfeed crawl failed ({process.returncode}):\n{out}")
+    print(out.strip())
+    with sqlite3.connect(data / "newsfeed.db") as db:
+        stored = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        failures = db.execute(
+            "SELECT COUNT(*) FROM fetch_attempts WHERE reason IS NOT NULL"
+        ).fetchone()[0]
+    return {
+        "wall": wall,
+        "stored": stored,
+        "failures": failures,
+        "crawl_cpu": _cpu(resource.getrusage(resource.RUSAGE_CHILDREN))
+        - children_before,
+        "server_cpu": _cpu(resource.getrusage(resource.RUSAGE_SELF)) - self_before,
+        "peak_rss_mib": sampler.peak_kib / 1024,
+    }
+
+
+def extraction_rate(root: Path) -> tuple[float, float]:
+    """(pages/s, median ms) of extract_article on the site's pages, one core."""
+    from worker.pipeline.extract import extract_article  # noqa: PLC0415
+
+    pages = [(p.read_bytes(), p.name) for p in sorted((root / "news").iterdir())]
+    times = []
+    for body, name in pages:
+        t0 = time.perf_counter()
+        extract_article(body, url=f"http://127.0.0.1/news/{name}")
+        times.append(time.perf_counter() - t0)
+    return len(pages) / sum(times), statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=3000)
+    parser.add_argument("--feeds", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=2 * (os.cpu_count() or 1))
+    args = parser.parse_args()
+    print("per-host politeness: OFF for the loopback test host (interval 0)")
+    print("private addresses: allowed for this run (the site is on 127.0.0.1)")
+    with tempfile.TemporaryDirectory(prefix="newsfeed-bench-") as tmp:
+        root, data = Path(tmp) / "site", Path(tmp) / "data"
+        generate_site(root, articles=args.articles, feeds=args.feeds)
+        size = sum(p.stat().st_size for p in (root / "news").iterdir()) / args.articles
+        figures = run_crawl(root, data, feeds=args.feeds, concurrency=args.concurrency)
+        pages_per_s, median_ms = extraction_rate(root)
+    stored = figures["stored"] or 1
+    rows = [
+        (
+            "site",
+            f"{args.articles} articles, {size / 1024:.0f} KiB/page, {args.feeds} feeds",
+        ),
+        ("workers", f"concurrency {args.concurrency} on {os.cpu_count()} cores"),
+        ("articles stored", f"{figures['stored']:.0f}"),
+        ("failures recorded", f"{figures['failures']:.0f}"),
+        ("wall time", f"{figures['wall']:.1f} s (start-up and drain included)"),
+        ("end to end", f"{figures['stored'] / figures['wall']:.1f} articles/s"),
+        (
+            "CPU per article",
+            (
+                f"{1000 * figures['crawl_cpu'] / stored:.1f} ms (crawl) + "
+                f"{1000 * figures['server_cpu'] / stored:.1f} ms (HTTP server)"
+            ),
+        ),
+        ("peak RSS, one worker", f"{figures['peak_rss_mib']:.0f} MiB"),
+        ("extraction", f"{pages_per_s:.0f} pages/s, {median_ms:.2f} ms median"),
+    ]
+    print()
+    for name, value in rows:
+        print(f"{name:<22}{value}")
+
+
+if __name__ == "__main__":
+    main()
