@@ -30,6 +30,7 @@ TASK_MODULES = (
     "worker.tasks.follow",
     "worker.tasks.recrawl",
     "worker.tasks.sweep",
+    "worker.tasks.reextract",
 )
 
 # (soft, hard) time limits per task, in seconds. The fetcher has its own 30 s deadline
@@ -43,6 +44,8 @@ TIME_LIMITS: dict[str, tuple[int, int]] = {
     "newsfeed.follow_links": (30, 45),
     "newsfeed.schedule_due_feeds": (20, 30),
     "newsfeed.sweep_pending_urls": (20, 30),
+    # A batch of 200 re-extractions at ~20 ms each, with room for a slow database.
+    "newsfeed.reextract": (240, 300),
 }
 
 # Retries never wait longer than this; a longer Retry-After is scheduled through the DB
@@ -162,6 +165,7 @@ def celery_config(settings: Settings, redis_url: str) -> dict[str, Any]:
             "newsfeed.poll_feed": {"queue": FEEDS_QUEUE},
             "newsfeed.fetch_article": {"queue": ARTICLES_QUEUE},
             "newsfeed.recrawl": {"queue": ARTICLES_QUEUE},
+            "newsfeed.reextract": {"queue": ARTICLES_QUEUE},
             "newsfeed.follow_links": {"queue": LINKS_QUEUE},
         },
         "task_annotations": {

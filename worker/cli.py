@@ -313,14 +313,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_recrawl(args: argparse.Namespace) -> int:
-    settings = _settings()
-    if (
-        not settings.redis_url
-        and not broker.EmbeddedRedis(settings.data_dir).is_running()
-    ):
-        raise CliError(
-            "no broker: start the service with `newsfeed up`, or set REDIS_URL"
-        )
+    _require_broker()
     from worker.celery import app  # noqa: PLC0415
 
     kwargs: dict[str, Any] = {}
@@ -335,6 +328,65 @@ def cmd_recrawl(args: argparse.Namespace) -> int:
     result = app.send_task("newsfeed.recrawl", kwargs=kwargs)
     print(f"recrawl enqueued: task {result.id}")
     return 0
+
+
+def cmd_reextract(args: argparse.Namespace) -> int:
+    scope: dict[str, Any] = {
+        "feed_id": args.feed,
+        "domain": args.domain,
+        "since": args.since,
+        "until": args.until,
+    }
+    if not args.inline:
+        _require_broker()
+        from worker.celery import app  # noqa: PLC0415
+
+        result = app.send_task("newsfeed.reextract", kwargs=scope)
+        print(f"re-extraction enqueued: task {result.id}")
+        return 0
+    from collections import Counter  # noqa: PLC0415
+
+    from worker.runtime import get_runtime  # noqa: PLC0415
+    from worker.store import articles  # noqa: PLC0415
+    from worker.store.migrate import upgrade  # noqa: PLC0415
+    from worker.tasks.reextract import BATCH, reextract_one  # noqa: PLC0415
+
+    settings = _settings()
+    upgrade(settings.resolved_database_url())
+    # Re-extraction touches only the database: the Redis client is never connected.
+    redis_url = settings.redis_url or broker.EmbeddedRedis(settings.data_dir).url
+    runtime = get_runtime(settings, redis_url)
+    window = {
+        "feed_id": args.feed,
+        "domain": args.domain,
+        "since": datetime.fromisoformat(args.since) if args.since else None,
+        "until": datetime.fromisoformat(args.until) if args.until else None,
+    }
+    counts: Counter[str] = Counter()
+    after = 0
+    while True:
+        with runtime.reading() as session:
+            ids = articles.article_ids_in_scope(
+                session, after_id=after, limit=BATCH, **window
+            )
+        counts.update(reextract_one(runtime, i) for i in ids)
+        if len(ids) < BATCH:
+            break
+        after = ids[-1]
+    print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no articles")
+    return 0
+
+
+def _require_broker() -> None:
+    settings = _settings()
+    if (
+        not settings.redis_url
+        and not broker.EmbeddedRedis(settings.data_dir).is_running()
+    ):
+        raise CliError(
+            "no broker: start the service with `newsfeed up`, set REDIS_URL, "
+            "or use --inline"
+        )
 
 
 # --------------------------------------------------------------------------- parser
@@ -379,6 +431,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url", nargs="?")
     p.add_argument("--article", type=int)
     p.add_argument("--feed", type=int)
+    p = add(
+        "reextract",
+        cmd_reextract,
+        "Re-derive stored articles from their stored pages (no fetching).",
+    )
+    p.add_argument("--feed", type=int, help="only articles from this feed")
+    p.add_argument("--domain", help="only articles on this domain (and subdomains)")
+    p.add_argument("--since", help="first seen at or after (ISO 8601)")
+    p.add_argument("--until", help="first seen before (ISO 8601)")
+    p.add_argument("--inline", action="store_true", help="run here, not as a task")
     p = add("articles", cmd_articles, "List stored articles.")
     p.add_argument("--limit", type=int, default=50)
     p = add("show", cmd_show, "Show one stored article with every field.")

@@ -82,16 +82,28 @@ def save_page(session: Session, page: PageToSave, decision: DedupDecision) -> in
         article_id = decision.article_id
         article = session.get(Article, article_id)
         assert article is not None
-        article.last_seen_at = page.fetched_at
+        article.last_seen_at = max(article.last_seen_at, page.fetched_at)
         # The same story reached again closer to a feed keeps the shorter distance.
         article.depth = min(article.depth, page.depth)
         if decision.action is StoreAction.REVISE:
-            article.revision_count += 1
             _apply_fields(article, page)
-            _add_revision(session, article_id, page, number=article.revision_count)
+            # Back to an earlier version's content: that revision already holds it.
+            if not _has_revision(session, article_id, page.content_hash):
+                article.revision_count += 1
+                _add_revision(session, article_id, page, number=article.revision_count)
         session.add(article)
     _add_aliases(session, article_id, page)
     return article_id
+
+
+def _has_revision(session: Session, article_id: int, content: str) -> bool:
+    found = session.exec(
+        select(Revision.id).where(
+            col(Revision.article_id) == article_id,
+            col(Revision.content_hash) == content,
+        )
+    ).first()
+    return found is not None
 
 
 def _apply_fields(article: Article, page: PageToSave) -> None:
@@ -218,3 +230,67 @@ def aliases_of(session: Session, article_id: int) -> list[str]:
 
 def decompress(raw: bytes | None) -> bytes | None:
     return zlib.decompress(raw) if raw is not None else None
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """The raw page of an article's newest revision, for re-extraction."""
+
+    url: str
+    html: bytes
+    fetched_at: datetime
+    feed_id: int | None
+    depth: int
+    content_hash: str
+
+
+def article_ids_in_scope(
+    session: Session,
+    *,
+    after_id: int,
+    limit: int,
+    feed_id: int | None = None,
+    domain: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[int]:
+    """Article ids above ``after_id`` in the scope, in id order (for batching).
+
+    ``domain`` matches the canonical URL's host and its subdomains; ``since`` and
+    ``until`` bound the first time the article was seen.
+    """
+    query = select(Article.id).where(col(Article.id) > after_id)
+    if feed_id is not None:
+        query = query.where(col(Article.feed_id) == feed_id)
+    if domain:
+        query = query.where(
+            col(Article.canonical_url).like(f"%://{domain}/%")
+            | col(Article.canonical_url).like(f"%.{domain}/%")
+        )
+    if since is not None:
+        query = query.where(col(Article.first_seen_at) >= since)
+    if until is not None:
+        query = query.where(col(Article.first_seen_at) < until)
+    return [i for i in session.exec(query.order_by(col(Article.id)).limit(limit)) if i]
+
+
+def stored_page(session: Session, article_id: int) -> StoredPage | None:
+    article = session.get(Article, article_id)
+    revision = latest_revision(session, article_id)
+    if article is None or revision is None or revision.raw_html_gz is None:
+        return None
+    return StoredPage(
+        url=revision.url,
+        html=zlib.decompress(revision.raw_html_gz),
+        fetched_at=revision.fetched_at,
+        feed_id=article.feed_id,
+        depth=article.depth,
+        content_hash=article.content_hash,
+    )
+
+
+def mark_extractor_version(session: Session, article_id: int, version: str) -> None:
+    article = session.get(Article, article_id)
+    if article is not None:
+        article.extractor_version = version
+        session.add(article)
