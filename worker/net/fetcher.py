@@ -2,10 +2,9 @@
 
 Every URL is hostile input, so a fetch is fenced on all sides:
 
-* **Where it connects** (RELIABILITY S1-S3): each new connection resolves its host once
-  through ``guard.resolve_checked`` and connects to the checked address, keeping the
-  name for ``Host``, SNI and certificate checks. A DNS answer that changes between
-  check and connect (rebinding) cannot move us. Only ``http`` and ``https``.
+* **Where it connects** (RELIABILITY S1-S3): the session from ``transport.py``
+  connects each new socket only to an address ``guard.resolve_checked`` allowed,
+  resolved once, so DNS rebinding cannot move us. Only ``http`` and ``https``.
 * **Redirects** (B3, S3): requests never follows or drains them. We loop ourselves, one
   concern per function in the manner of httpx's ``_send_handling_redirects``: at most
   ``max_redirects`` hops, loops refused on the second visit, ``Location`` resolved
@@ -13,13 +12,12 @@ Every URL is hostile input, so a fetch is fenced on all sides:
   before every request, 3xx bodies closed unread.
 * **How long** (F11): ``(connect, read)`` timeouts, and a total deadline that also
   bounds every socket read of the body, so a trickling server stops at the deadline.
-* **How much** (B1, B2, B4): the body is read raw and decoded here, layer by layer,
-  with bounded output per step as in scrapy's ``_compression.py``; the decoded size is
-  capped, and so are raw wire bytes. More than 5 ``Content-Encoding`` layers are
-  refused (CVE-2025-66418).
+* **How much** (B1, B2, B4): the body is read raw and handed to ``decoding.py``, which
+  undoes ``Content-Encoding`` layer by layer with bounded output per step and caps the
+  decoded size and the raw wire bytes.
 * **What** (B5): the media type is judged from the headers before any body is read.
-* **Whose environment** (S5): ``trust_env`` is off, so no proxy variables and no
-  ``.netrc`` credentials (CVE-2024-47081); cookies are never kept between requests.
+* **Whose environment** (S5): the session trusts no proxy variables or ``.netrc`` and
+  keeps no cookies (see ``transport.py``).
 
 It deliberately does not retry (Celery does), cache, parse bodies, sniff feeds, or
 decide robots/rate/scope (``before_hop`` lets the caller do that per hop). Only the
@@ -30,35 +28,26 @@ socket read is bounded by the read timeout only, so the Celery hard time limit i
 backstop for a server that trickles its headers.
 
 References: RFC 9110 (8.4 Content-Encoding, 10.2.2 Location, 10.2.3 Retry-After, 15.4
-Redirection), RFC 1950/1951/1952, RFC 7932 (brotli), CVE-2025-66418, CVE-2024-47081.
+Redirection), CVE-2024-47081; httpx ``_client.py``.
 """
 
 from __future__ import annotations
 
-import sys
 import time
-import zlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from http.cookiejar import DefaultCookiePolicy
-from socket import socket
-from typing import Any, Literal, Protocol
+from typing import Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 import structlog
 import urllib3
-from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from schemas.enums import FailureReason
 from worker.errors import (
-    BadEncoding,
     BadScheme,
     ConnectionFailed,
     ContentError,
@@ -69,46 +58,53 @@ from worker.errors import (
     RateLimited,
     Refused,
     ServerError,
-    TooLarge,
     TooManyRedirects,
 )
-from worker.net.guard import Resolver, resolve_checked
+from worker.net.decoding import (
+    ACCEPT_ENCODING,
+    CHUNK_SIZE,
+    MAX_ENCODING_LAYERS,
+    RAW_SLACK,
+    read_decoded,
+)
+from worker.net.guard import Resolver
+from worker.net.transport import (
+    POOL_CONNECTIONS,
+    POOL_MAXSIZE,
+    AddressPolicy,
+    build_session,
+)
 from worker.settings import Settings
 
-try:
-    import brotli  # type: ignore[import-untyped]
-except ImportError:  # pragma: no cover - brotli is a declared dependency
-    brotli = None
+# The constants re-exported here were defined in this module before decoding.py and
+# transport.py were split out; importing them from ``worker.net.fetcher`` still works.
+__all__ = [
+    "ACCEPT_ENCODING",
+    "CHUNK_SIZE",
+    "MAX_ENCODING_LAYERS",
+    "MAX_RETRY_AFTER",
+    "POOL_CONNECTIONS",
+    "POOL_MAXSIZE",
+    "RAW_SLACK",
+    "REDIRECT_STATUSES",
+    "Accept",
+    "FetchResult",
+    "Fetcher",
+    "parse_content_type",
+    "parse_retry_after",
+]
 
 log = structlog.get_logger(__name__)
 
 Accept = Literal["html", "feed", "robots", "any"]
 
-# One read and one decode step. Bounds the memory a single step can take: every
-# decoder below emits at most about this much per call, whatever the input ratio.
-CHUNK_SIZE = 64 * 1024
-# urllib3 >= 2.6 allows 5 layers (CVE-2025-66418); each layer multiplies the bomb.
-MAX_ENCODING_LAYERS = 5
-# Compressed data is never much larger than its output, so more raw bytes than the
-# decoded cap plus this slack is junk (endless trailing garbage, B2) or padding.
-RAW_SLACK = 1024 * 1024
-# A prefork child fetches one URL at a time: a few warm hosts, 2 sockets each
-# (robots.txt and the page), is all the pooling that pays.
-POOL_CONNECTIONS = 16
-POOL_MAXSIZE = 2
 # RELIABILITY rule 4: Retry-After is honoured up to one hour, never more.
 MAX_RETRY_AFTER = 3600.0
 # A timeout this close to the deadline is the deadline's doing, not the server's.
 _DEADLINE_SLACK = 0.05
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_GZIP_MAGIC = b"\x1f\x8b"
 # Headers that must not travel to another origin on a redirect (httpx does the same).
 _ORIGIN_BOUND_HEADERS = ("Authorization", "Cookie", "Proxy-Authorization")
-# Bomb-safe brotli needs the bounded-output API of brotli >= 1.2 (RELIABILITY S10).
-_HAS_BROTLI = brotli is not None and hasattr(
-    brotli.Decompressor, "can_accept_more_data"
-)
-ACCEPT_ENCODING = "gzip, deflate, br" if _HAS_BROTLI else "gzip, deflate"
 _ACCEPT_HEADERS: dict[str, str] = {
     "html": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
     "feed": "application/rss+xml,application/atom+xml,application/feed+json,"
@@ -151,8 +147,8 @@ class Fetcher:
         self._deadline = deadline
         self._max_body_bytes = max_body_bytes
         self._max_redirects = max_redirects
-        policy = _AddressPolicy(allow_private=allow_private_networks, resolver=resolver)
-        self._session = _build_session(user_agent, policy)
+        policy = AddressPolicy(allow_private=allow_private_networks, resolver=resolver)
+        self._session = build_session(user_agent, policy)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Fetcher:
@@ -279,24 +275,12 @@ class Fetcher:
         self, response: requests.Response, cap: int, deadline: float, truncate: bool
     ) -> tuple[bytes, int]:
         raw: urllib3.HTTPResponse = response.raw
-        decoder = _Decoder(raw.headers.get("Content-Encoding", ""))
-        body = bytearray()
-        wire = 0
-        while not decoder.finished:
-            chunk = self._read_chunk(raw, deadline)
-            wire += len(chunk)
-            if wire > cap + RAW_SLACK:
-                raise TooLarge(f"more than {cap + RAW_SLACK} bytes on the wire")
-            pieces = decoder.feed(chunk) if chunk else decoder.finish()
-            for piece in pieces:
-                body += piece
-                if len(body) > cap:
-                    if truncate:
-                        return bytes(body[:cap]), wire
-                    raise TooLarge(f"body larger than {cap} bytes")
-            if not chunk:
-                break
-        return bytes(body), wire
+        return read_decoded(
+            lambda: self._read_chunk(raw, deadline),
+            raw.headers.get("Content-Encoding", ""),
+            cap,
+            truncate=truncate,
+        )
 
     def _read_chunk(self, raw: urllib3.HTTPResponse, deadline: float) -> bytes:
         # Each socket read may wait at most until the deadline, and read1 makes at
@@ -459,259 +443,3 @@ def _check_media_type(media_type: str, accept: Accept) -> None:
 def _is_structured_text(media_type: str) -> bool:
     subtype = media_type.partition("/")[2]
     return "xml" in subtype or "json" in subtype
-
-
-# ---------------------------------------------------------------------- decoding
-
-
-class _Layer(Protocol):
-    @property
-    def finished(self) -> bool: ...
-
-    def feed(self, data: bytes) -> Iterator[bytes]: ...
-
-    def finish(self) -> Iterator[bytes]: ...
-
-
-class _Decoder:
-    """Content-Encoding undone chunk by chunk, each step's output bounded (B1-B4)."""
-
-    def __init__(self, header: str) -> None:
-        codings = [c.strip().lower() for c in header.split(",")]
-        codings = [c for c in codings if c and c != "identity"]
-        if len(codings) > MAX_ENCODING_LAYERS:
-            raise BadEncoding(f"{len(codings)} content-encoding layers")
-        # Listed in the order applied, so undone last-first (RFC 9110 8.4).
-        self._layers = [_layer_for(coding) for coding in reversed(codings)]
-
-    @property
-    def finished(self) -> bool:
-        """The outermost stream ended: anything after it is trailing junk."""
-        return bool(self._layers) and self._layers[0].finished
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        return _through(self._layers, data)
-
-    def finish(self) -> Iterator[bytes]:
-        for index, layer in enumerate(self._layers):
-            for tail in layer.finish():
-                yield from _through(self._layers[index + 1 :], tail)
-
-
-def _through(layers: list[_Layer], data: bytes) -> Iterator[bytes]:
-    if not layers:
-        if data:
-            yield data
-        return
-    for piece in layers[0].feed(data):
-        yield from _through(layers[1:], piece)
-
-
-def _layer_for(coding: str) -> _Layer:
-    if coding in ("gzip", "x-gzip", "deflate"):
-        return _ZlibLayer(gzip=coding != "deflate")
-    if coding == "br" and _HAS_BROTLI:
-        return _BrotliLayer()
-    raise BadEncoding(f"unsupported content-encoding {coding!r}")
-
-
-class _ZlibLayer:
-    """gzip (members in sequence) or deflate (zlib-wrapped, or raw as IIS sends it)."""
-
-    def __init__(self, *, gzip: bool) -> None:
-        self._gzip = gzip
-        self._inflater = zlib.decompressobj(
-            16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS
-        )
-        self._raw_tried = gzip  # gzip has no raw variant to fall back to
-        self._produced = False
-        self.finished = False
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        while data and not self.finished:
-            if self._inflater.eof:
-                data = self._next_member(data)
-                continue
-            try:
-                out = self._inflater.decompress(data, CHUNK_SIZE)
-            except zlib.error as exc:
-                data = self._recover(data, exc)
-                continue
-            if out:
-                self._produced = True
-                yield out
-            data = self._inflater.unconsumed_tail or self._inflater.unused_data
-
-    def finish(self) -> Iterator[bytes]:
-        # feed() always drains unconsumed_tail, so what flush() returns here is the
-        # little output zlib still holds; a truncated stream keeps what it decoded.
-        if not self.finished and not self._inflater.eof:
-            tail = self._inflater.flush()
-            if tail:
-                yield tail
-
-    def _next_member(self, data: bytes) -> bytes:
-        if self._gzip and data.startswith(_GZIP_MAGIC):
-            self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            return data
-        self.finished = True  # trailing garbage after the stream: ignored (B2)
-        return b""
-
-    def _recover(self, data: bytes, exc: zlib.error) -> bytes:
-        if not self._raw_tried and not self._produced:
-            # "deflate" is meant to be zlib-wrapped (RFC 9110 8.4.1.2); some servers
-            # send raw deflate instead. Retry the same bytes once as raw.
-            self._raw_tried = True
-            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-            return data
-        if self._gzip and self._produced:
-            self.finished = True  # junk after a member that merely began like gzip
-            return b""
-        raise BadEncoding(f"corrupt compressed body: {exc}") from exc
-
-
-class _BrotliLayer:
-    def __init__(self) -> None:
-        self._decompressor: Any = brotli.Decompressor()
-
-    @property
-    def finished(self) -> bool:
-        return bool(self._decompressor.is_finished())
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        if self.finished:
-            return  # trailing bytes after the stream: ignored
-        try:
-            out: bytes = self._decompressor.process(
-                data, output_buffer_limit=CHUNK_SIZE
-            )
-            while out:
-                yield out
-                out = self._decompressor.process(b"", output_buffer_limit=CHUNK_SIZE)
-        except brotli.error as exc:
-            raise BadEncoding(f"corrupt brotli body: {exc}") from exc
-
-    def finish(self) -> Iterator[bytes]:
-        return self.feed(b"")
-
-
-# ---------------------------------------------------------------------- transport
-
-
-@dataclass(frozen=True)
-class _AddressPolicy:
-    allow_private: bool
-    resolver: Resolver | None
-
-    def open_socket(self, conn: HTTPConnection, host: str) -> socket:
-        """Resolve once, check every address, connect to a checked one (S1, S2)."""
-        addresses = resolve_checked(
-            host, conn.port, allow_private=self.allow_private, resolver=self.resolver
-        )
-        error: OSError | None = None
-        for address in addresses:
-            try:
-                sock = urllib3.util.connection.create_connection(
-                    (address, conn.port),
-                    conn.timeout,
-                    source_address=conn.source_address,
-                    socket_options=conn.socket_options,
-                )
-            except TimeoutError as exc:  # socket.timeout since Python 3.10
-                raise ConnectTimeoutError(conn, f"connect to {host} timed out") from exc
-            except OSError as exc:
-                error = exc
-                continue
-            sys.audit("http.client.connect", conn, host, conn.port)
-            return sock
-        raise NewConnectionError(conn, f"cannot connect to {host}: {error}")
-
-
-class _GuardedHTTPConnection(HTTPConnection):
-    def __init__(
-        self, *args: Any, address_policy: _AddressPolicy, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self._address_policy = address_policy
-
-    def _new_conn(self) -> socket:
-        return self._address_policy.open_socket(self, self._dns_host)
-
-
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def __init__(
-        self, *args: Any, address_policy: _AddressPolicy, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self._address_policy = address_policy
-
-    def _new_conn(self) -> socket:
-        return self._address_policy.open_socket(self, self._dns_host)
-
-
-class _GuardedPoolManager(urllib3.PoolManager):
-    def __init__(
-        self, *args: Any, address_policy: _AddressPolicy, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self._address_policy = address_policy
-
-    def _new_pool(
-        self,
-        scheme: str,
-        host: str,
-        port: int,
-        request_context: dict[str, Any] | None = None,
-    ) -> HTTPConnectionPool:
-        pool = super()._new_pool(scheme, host, port, request_context)
-        https = scheme == "https"
-        pool.ConnectionCls = (
-            _GuardedHTTPSConnection if https else _GuardedHTTPConnection
-        )
-        pool.conn_kw["address_policy"] = self._address_policy
-        return pool
-
-
-class _GuardedAdapter(HTTPAdapter):
-    def __init__(self, address_policy: _AddressPolicy) -> None:
-        self._address_policy = address_policy
-        # Retries belong to Celery, which records each attempt (RELIABILITY).
-        super().__init__(
-            pool_connections=POOL_CONNECTIONS, pool_maxsize=POOL_MAXSIZE, max_retries=0
-        )
-
-    def init_poolmanager(
-        self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
-    ) -> None:
-        self.poolmanager = _GuardedPoolManager(
-            num_pools=connections,
-            maxsize=maxsize,
-            block=block,
-            address_policy=self._address_policy,
-            **pool_kwargs,
-        )
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:  # noqa: ARG002
-        # A proxy would connect to addresses we never checked (S5).
-        raise Refused("proxies are never used", reason=FailureReason.BLOCKED_ADDRESS)
-
-
-class _NoRedirectSession(requests.Session):
-    def get_redirect_target(self, resp: requests.Response) -> str | None:  # noqa: ARG002
-        # requests drains a redirect body before following it (B3): we loop ourselves.
-        return None
-
-
-def _build_session(user_agent: str, policy: _AddressPolicy) -> requests.Session:
-    session = _NoRedirectSession()
-    session.trust_env = False  # no proxy variables, no .netrc (S5, CVE-2024-47081)
-    # No cookies: no state carried from one hostile site's fetch into the next.
-    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    adapter = _GuardedAdapter(policy)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.headers.clear()
-    session.headers.update(
-        {"User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING}
-    )
-    return session

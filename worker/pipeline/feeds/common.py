@@ -1,0 +1,178 @@
+"""What the RSS, Atom and JSON Feed parsers share.
+
+* the namespaces feeds use, and ``MAX_ENTRIES``, the cap on entries read per feed;
+* :class:`Problems`, the capped list of recovered faults that ends up in
+  ``ParsedFeed.problems``, and :func:`capped`, which applies ``MAX_ENTRIES``;
+* :func:`http_url`, which resolves a link against its base and keeps it only if it is
+  a usable http(s) URL, and :func:`build_entry`, which skips an entry without one;
+* XML navigation for RSS and Atom: :func:`base_of` (``xml:base``, resolved outermost
+  first), namespaced child lookups, and the Media RSS image of an item or entry.
+
+What this module does not do: decide what a document is, parse it, clean text (see
+``text.py``) or parse dates (see ``dates.py``). URLs are not canonicalised here: the
+follower and the store do that; :func:`worker.pipeline.urls.canonical_url` is only
+called to validate host and port.
+
+References: XML Base (https://www.w3.org/TR/xmlbase/) and RFC 4287 §2; Media RSS 1.5.1
+(https://www.rssboard.org/media-rss).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from schemas.messages import FeedEntry
+from worker.pipeline.feeds.dates import parse_feed_date
+from worker.pipeline.urls import canonical_url
+from worker.pipeline.xml import local_name, text_of
+
+__all__ = [
+    "ATOM03_NS",
+    "ATOM_NS",
+    "CONTENT_NS",
+    "DCTERMS_NS",
+    "DC_NS",
+    "MAX_ENTRIES",
+    "MEDIA_NS",
+    "RDF_NS",
+    "RSS090_NS",
+    "RSS10_NS",
+    "Problems",
+    "base_of",
+    "build_entry",
+    "capped",
+    "child_text",
+    "children",
+    "http_url",
+    "is_image",
+    "media_image",
+    "q",
+]
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+ATOM03_NS = "http://purl.org/atom/ns#"
+RSS10_NS = "http://purl.org/rss/1.0/"
+RSS090_NS = "http://my.netscape.com/rdf/simple/0.9/"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+DCTERMS_NS = "http://purl.org/dc/terms/"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+_IMAGE_SUFFIX = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|\?)", re.IGNORECASE)
+_PROBLEM_LIMIT = 50  # a broken feed of 10,000 items must not make a 10,000-line row
+# A feed lists recent items (news sites publish tens to hundreds); a 10 MiB document of
+# tiny items would be ~250,000 entries and seconds of work per poll. Read the first
+# MAX_ENTRIES, in document order (newest first by convention), and note the rest.
+MAX_ENTRIES = 2000
+
+
+def capped(items: list[Any], problems: Problems) -> list[Any]:
+    """The first ``MAX_ENTRIES`` of ``items``; how many were dropped is a problem."""
+    if len(items) > MAX_ENTRIES:
+        problems.add(f"{len(items) - MAX_ENTRIES} entries beyond {MAX_ENTRIES} ignored")
+    return items[:MAX_ENTRIES]
+
+
+class Problems:
+    """What was wrong but recovered, capped so a broken feed cannot flood a row."""
+
+    def __init__(self, initial: tuple[str, ...] = ()) -> None:
+        self.items: list[str] = list(initial)
+
+    def add(self, message: str) -> None:
+        if len(self.items) < _PROBLEM_LIMIT:
+            self.items.append(message)
+
+    def date(self, text: str | None, where: str) -> datetime | None:
+        parsed = parse_feed_date(text)
+        if parsed is None and text and text.strip():
+            self.add(f"{where}: unparseable date {text.strip()[:60]!r}")
+        return parsed
+
+
+def http_url(raw: str | None, base: str) -> str | None:
+    """``raw`` resolved against ``base`` if it is a usable http(s) URL, else None."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        resolved = urljoin(base, raw.strip())
+        if urlsplit(resolved).scheme.lower() not in {"http", "https"}:
+            return None
+        canonical_url(resolved)  # validates host and port
+    except ValueError:
+        return None
+    return resolved
+
+
+def build_entry(
+    problems: Problems, index: int, url: str | None, **fields: Any
+) -> FeedEntry | None:
+    """A :class:`FeedEntry`, or None (and a problem noted) when ``url`` is None."""
+    if url is None:
+        problems.add(f"entry {index}: no http(s) URL; skipped")
+        return None
+    return FeedEntry(url=url, **fields)
+
+
+def base_of(element: etree._Element, document_url: str) -> str:
+    """The base URL at ``element``: its ``xml:base`` chain, else ``document_url``."""
+    # XML Base: each xml:base is resolved against its parent's base, outermost first.
+    chain: list[str] = []
+    node: etree._Element | None = element
+    while node is not None:
+        base = node.get(_XML_BASE)
+        if base:
+            chain.append(base.strip())
+        node = node.getparent()
+    resolved = document_url
+    for base in reversed(chain):
+        resolved = urljoin(resolved, base)
+    return resolved
+
+
+def q(namespace: str | None, name: str) -> str:
+    """``name`` qualified by ``namespace`` in lxml's Clark notation."""
+    return f"{{{namespace}}}{name}" if namespace else name
+
+
+def children(
+    element: etree._Element, namespace: str | None, name: str
+) -> list[etree._Element]:
+    """The direct children of ``element`` called ``name`` in ``namespace``."""
+    return element.findall(q(namespace, name))
+
+
+def child_text(element: etree._Element, namespace: str | None, name: str) -> str | None:
+    """The text of the first such child, or None if there is none."""
+    child = element.find(q(namespace, name))
+    return None if child is None else text_of(child)
+
+
+def media_image(item: etree._Element, base: str) -> str | None:
+    """The Media RSS image of an item or entry, if it has one."""
+    # Media RSS: media:content (medium="image" or an image type) else media:thumbnail,
+    # directly or inside media:group.
+    thumbnails: list[str | None] = []
+    for media in item.iter(q(MEDIA_NS, "content"), q(MEDIA_NS, "thumbnail")):
+        url = http_url(media.get("url"), base_of(media, base))
+        if local_name(media) == "thumbnail":
+            thumbnails.append(url)
+        elif is_image(media.get("medium") or media.get("type"), url):
+            return url
+    return next((url for url in thumbnails if url), None)
+
+
+def is_image(type_or_medium: str | None, url: str | None) -> bool:
+    """Whether ``url`` is an image, by its declared type or medium, else its suffix."""
+    if url is None:
+        return False
+    if type_or_medium:
+        return type_or_medium.lower().startswith("image")
+    return bool(_IMAGE_SUFFIX.search(url))
