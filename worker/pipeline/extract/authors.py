@@ -6,15 +6,15 @@ Sources, first non-empty wins for the list of names:
    ``description``); Organization authors are not people and are skipped;
 2. ``<meta name="author">`` and its aliases (``article:author`` when it is a name);
 3. the visible byline: ``rel=author`` / ``itemprop=author`` links, or an element whose
-   class says byline/author, parsed by :func:`parse_byline`.
+   class says byline/author, else a short line starting "By"; parsed by
+   ``bylines.parse_byline``.
 
 Then every author is enriched from the page: a role printed in the byline ("Jane Doe,
 Head of North America desk") and an author box (class ``author-bio``, ``about-author``
 …) giving a bio and a profile link ("Read more", "All articles").
 
-A name must look like a person: two to five capitalised words, no digits, no
-weekday/month words, no organisation words ("Press", "News", "Staff", "Agency"). This
-is what keeps "Associated Press" and "Updated March 5" out of ``authors``.
+Names must look like people (``bylines.looks_like_person``), which keeps
+"Associated Press" and "Updated March 5" out of ``authors``.
 
 What this module does not do: decide which links are author links for the link list
 (``links.py`` does), or look names up anywhere.
@@ -26,52 +26,26 @@ References: schema.org Person and ``author``; OpenGraph ``article:author``; HTML
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from schemas.messages import Author
+from worker.pipeline.extract.bylines import (
+    BY_PREFIX,
+    MAX_BYLINE_CHARS,
+    byline_text,
+    looks_like_person,
+    parse_byline,
+    unique_authors,
+)
 from worker.pipeline.extract.dom import (
     HtmlElement,
     absolute_url,
     clean_text,
-    sig_matches,
-    signature,
     text_of,
-    words,
 )
 from worker.pipeline.extract.metadata import PageMetadata, json_ld_types
 
-_BY_PREFIX = re.compile(
-    r"^(?:(?:written|words|text|reporting|report|story|edited|photos?)\s+)?"
-    r"(?:by|von|par|por|di|door|av|af)\s*:?\s+",
-    re.IGNORECASE,
-)
-# Where a byline stops being names: a timestamp, a source line, a separator.
-_BYLINE_END = re.compile(
-    r"\s(?:updated|published|posted|last updated|modified|on)\b[\s:].*$"
-    r"|\s*[|•·]\s.*$"
-    r"|\s+\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\s+\d{4}.*$"
-    r"|\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d.*$",
-    re.IGNORECASE,
-)
-_NAME_SPLIT = re.compile(r"\s*(?:;|\band\b|&|\bund\b|\bet\b|\by\b|\be\b)\s*")
-_ROLE_WORDS = words(
-    "editor editors correspondent reporter reporters writer writers chief head desk "
-    "producer columnist contributor contributing analyst journalist photographer "
-    "senior deputy staff director manager bureau lead host presenter intern "
-    "researcher critic commentator fellow professor author"
-)
-_NOT_NAME_WORDS = words(
-    "press news agency agencies staff desk times post media inc ltd llc group network "
-    "service services wire wires editorial team newsroom associated company corp "
-    "corporation foundation institute university office ministry daily journal "
-    "gazette herald tribune radio tv television online magazine weekly editors "
-    "correspondents reporters contributors updated published posted min read share "
-    "follow email monday tuesday wednesday thursday friday saturday sunday today "
-    "yesterday ago the of for"
-)
-_PARTICLES = words(
-    "van von de der den da di du la le del della bin al el dos das ter ten st"
-)
 _AUTHOR_BOX = re.compile(
     r"author-?bio|authorbio|author-?box|about-?(?:the-)?author|author-?info|"
     r"author-?card|author-?profile|author-?details|contributor-?bio",
@@ -82,62 +56,6 @@ _PROFILE_LINK_TEXT = re.compile(
     r"more by|more articles",
     re.IGNORECASE,
 )
-_MAX_BYLINE_CHARS = 300
-
-
-def looks_like_person(name: str) -> bool:
-    """True if ``name`` reads as a person's name rather than an outlet or a date."""
-    words = name.replace(",", " ").split()
-    if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in name):  # noqa: PLR2004
-        return False
-    capitalised = 0
-    for word in words:
-        bare = word.strip(".'’-()\"")
-        lower = bare.lower()
-        if lower in _NOT_NAME_WORDS or lower in _ROLE_WORDS:
-            return False
-        if lower in _PARTICLES:
-            continue
-        if not bare or not bare[0].isupper():
-            return False
-        if len(bare) > 1 and bare.isupper() and "." not in word:
-            return False  # an acronym: AP, AFP, BBC
-        capitalised += 1
-    return capitalised >= 2  # noqa: PLR2004
-
-
-def _is_role(text: str) -> bool:
-    words = {word.strip(".,").lower() for word in text.split()}
-    if words & _ROLE_WORDS:
-        return True
-    return bool(text) and not looks_like_person(text) and text[:1].isupper()
-
-
-def parse_byline(text: str) -> list[Author]:
-    """Split a byline such as ``By Jane Doe, Head of desk, and John Roe``."""
-    text = clean_text(text)[:_MAX_BYLINE_CHARS]
-    text = _BY_PREFIX.sub("", text)
-    text = _BYLINE_END.sub("", text).strip(" ,;:-–—")
-    authors: list[Author] = []
-    for part in re.split(r"\s*,\s*", text):
-        for index, piece in enumerate(p for p in _NAME_SPLIT.split(part) if p):
-            name = _BY_PREFIX.sub("", piece).strip(" .:-–—")
-            if looks_like_person(name):
-                authors.append(Author(name=name))
-            elif index == 0 and authors and authors[-1].role is None and _is_role(name):
-                authors[-1] = authors[-1].model_copy(update={"role": name})
-    return _unique(authors)
-
-
-def _unique(authors: list[Author]) -> list[Author]:
-    seen: set[str] = set()
-    result = []
-    for author in authors:
-        key = author.name.lower()
-        if key not in seen:
-            seen.add(key)
-            result.append(author)
-    return result
 
 
 def extract_authors(
@@ -149,7 +67,7 @@ def extract_authors(
     if not authors:
         authors, source = _meta_authors(metadata), "meta"
     if not authors:
-        authors, source = byline, "dom"
+        authors, source = byline or _plain_byline_authors(root, base), "dom"
     if not authors:
         return (), None
     extras = {author.name.lower(): author for author in byline}
@@ -184,7 +102,7 @@ def _json_ld_authors(metadata: PageMetadata, base: str) -> list[Author]:
             authors.extend(parse_byline(resolved))
         elif isinstance(resolved, dict):
             authors.extend(_json_ld_person(resolved, base))
-    return _unique(authors)
+    return unique_authors(authors)
 
 
 def _json_ld_person(person: dict[str, Any], base: str) -> list[Author]:
@@ -224,23 +142,54 @@ def _meta_authors(metadata: PageMetadata) -> list[Author]:
 def _byline_authors(root: HtmlElement, base: str) -> list[Author]:
     linked: list[Author] = []
     for element in root.iter("a", "span", "div", "p", "address", "li"):
-        rel = (element.get("rel") or "").lower()
-        itemprop = (element.get("itemprop") or "").lower()
-        if element.tag == "a" and "author" in rel.split():
+        if not element.keys():
+            continue  # most elements: nothing to mark them as a byline
+        get = element.get
+        mark = _byline_mark(
+            element.tag == "a", get("rel"), get("itemprop"), get("class"), get("id")
+        )
+        if mark == "linked":
             linked.extend(_linked_author(element, base))
-        elif itemprop == "author" or sig_matches(_BYLINE_CLASS, signature(element)):
-            if sig_matches(_AUTHOR_BOX, signature(element)):
-                continue
-            text = text_of(element)
-            if 0 < len(text) <= _MAX_BYLINE_CHARS:
+        elif mark == "byline":
+            text = byline_text(element)
+            if 0 < len(text) <= MAX_BYLINE_CHARS:
                 found = _byline_with_links(element, text, base)
                 if found:
                     return found
-    return _unique(linked)
+    return unique_authors(linked)
+
+
+@lru_cache(maxsize=8192)
+def _byline_mark(
+    is_anchor: bool,
+    rel: str | None,
+    itemprop: str | None,
+    cls: str | None,
+    ident: str | None,
+) -> str | None:
+    """``linked`` (``rel=author``), ``byline`` or ``None``; keyed on raw attributes,
+    which pages repeat, so the string work is done once per distinct element kind."""
+    if is_anchor and "author" in (rel or "").lower().split():
+        return "linked"
+    sig = f"{cls or ''} {ident or ''}".lower()
+    if (itemprop or "").lower() == "author" or _BYLINE_CLASS.search(sig):
+        return None if _AUTHOR_BOX.search(sig) else "byline"
+    return None
+
+
+def _plain_byline_authors(root: HtmlElement, base: str) -> list[Author]:
+    """A short unmarked line that starts with "By" (``<p>By <a>Jane Doe</a></p>``)."""
+    for element in root.iter("p", "div", "span", "address"):
+        if BY_PREFIX.match((element.text or "").lstrip() + " "):
+            text = text_of(element)
+            found = parse_byline(text) if len(text) <= MAX_BYLINE_CHARS else []
+            if found:
+                return _byline_with_links(element, text, base)
+    return []
 
 
 def _linked_author(anchor: HtmlElement, base: str) -> list[Author]:
-    name = _BY_PREFIX.sub("", text_of(anchor))
+    name = BY_PREFIX.sub("", text_of(anchor))
     if not looks_like_person(name):
         return []
     return [Author(name=name, url=absolute_url(anchor.get("href"), base))]
@@ -261,18 +210,24 @@ def _byline_with_links(element: HtmlElement, text: str, base: str) -> list[Autho
 def _author_boxes(root: HtmlElement, base: str) -> list[Author]:
     boxes: list[Author] = []
     for element in root.iter("div", "section", "aside", "footer"):
-        sig = signature(element)
-        if sig_matches(_AUTHOR_BOX, sig):
+        if _is_author_box(element.get("class"), element.get("id")):
             author = _author_box(element, base)
             if author is not None:
                 boxes.append(author)
     return boxes
 
 
+@lru_cache(maxsize=8192)
+def _is_author_box(cls: str | None, ident: str | None) -> bool:
+    return (cls or ident) is not None and (
+        _AUTHOR_BOX.search(f"{cls or ''} {ident or ''}".lower()) is not None
+    )
+
+
 def _author_box(box: HtmlElement, base: str) -> Author | None:
     name = None
     for element in box.iter("h2", "h3", "h4", "h5", "strong", "b", "a", "span"):
-        candidate = _BY_PREFIX.sub("", text_of(element)).removeprefix("About ")
+        candidate = BY_PREFIX.sub("", text_of(element)).removeprefix("About ")
         if looks_like_person(candidate):
             name = candidate
             break

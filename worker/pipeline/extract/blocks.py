@@ -145,10 +145,13 @@ def _inline_html(parts: list[tuple[str, str | None]]) -> str:
     return clean_text("".join(out))
 
 
-def is_furniture(block: Block, headline: str | None) -> bool:
-    """True for blocks that are not story text: links, bylines, dates, labels."""
+def is_furniture(block: Block, titles: frozenset[str] = frozenset()) -> bool:
+    """True for blocks that are not story text: links, bylines, dates, labels.
+
+    ``titles`` are the headline and standfirst, which are kept apart from the body.
+    """
     text = block.text
-    if headline and text == headline:
+    if text in titles:
         return True
     if block.link_chars > _MAX_LINK_DENSITY * len(text):
         return True

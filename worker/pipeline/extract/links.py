@@ -36,7 +36,6 @@ from worker.pipeline.extract.dom import (
     HtmlElement,
     absolute_url,
     clean_text,
-    signature,
     text_of,
 )
 
@@ -162,17 +161,24 @@ def related_links(links: list[FoundLink]) -> tuple[RelatedLink, ...]:
 
 
 def _kind_of_box(element: HtmlElement) -> LinkKind | None:
-    tag = element.tag
-    if tag in _NAV_TAGS or (element.get("role") or "").lower() in _NAV_ROLES:
+    get = element.get
+    return _box_kind(str(element.tag), get("class"), get("id"), get("role"))
+
+
+@lru_cache(maxsize=16384)
+def _box_kind(
+    tag: str, cls: str | None, ident: str | None, role: str | None
+) -> LinkKind | None:
+    """The kind a box gives its links; keyed on raw attributes, as pages repeat them."""
+    if tag in _NAV_TAGS or (role or "").lower() in _NAV_ROLES:
         return LinkKind.NAV
-    sig = signature(element)
+    sig = f"{cls or ''} {ident or ''}".lower() if cls or ident else ""
     kind = _kind_of_signature(sig) if sig else None
     if kind is None and tag == "aside":
         return LinkKind.TEASER
     return kind
 
 
-@lru_cache(maxsize=8192)
 def _kind_of_signature(sig: str) -> LinkKind | None:
     for pattern, kind in (
         (_AUTHOR, LinkKind.AUTHOR),

@@ -18,6 +18,7 @@ References: schema.org NewsArticle, Article, Person, ImageObject; JSON-LD 1.1 §
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,5 +169,7 @@ def json_ld_text(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("@value") or value.get("name")
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return clean_text(str(value)) or None
+        text = str(value)
+        # Many CMSs HTML-escape strings before writing them into JSON-LD.
+        return clean_text(html.unescape(text) if "&" in text else text) or None
     return None

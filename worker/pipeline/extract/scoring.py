@@ -9,7 +9,7 @@ add weight, boilerplate class names subtract it, and the score is scaled by
 * :func:`_widen`: three close rivals sharing an ancestor with the best candidate
   make that ancestor the story (Readability.js "alternative candidates");
 * :func:`_climb`: an ancestor holding 25% more *prose* (long, link-poor paragraphs)
-  than the best candidate wins.
+  than the best candidate wins; three to six levels up, only one that doubles it.
 
 Siblings of the chosen box that score close to it, or are plain paragraphs, join it.
 
@@ -26,11 +26,10 @@ import re
 
 from worker.pipeline.extract.blocks import Block, flatten
 from worker.pipeline.extract.dom import (
-    BOILERPLATE_WORDS,
-    CONTENT_WORDS,
     HtmlElement,
     clean_text,
-    sig_matches,
+    has_boilerplate_word,
+    has_content_word,
     signature,
     text_content,
     words,
@@ -52,6 +51,10 @@ _PROSE_CHARS = 80  # a paragraph this long with few links is story text
 _PROSE_MAX_LINK_SHARE = 0.3
 _CLIMB_GAIN = 1.25  # climb when the parent holds 25% more prose than the best box
 _MAX_CLIMB = 3
+# Further up, only a box that at least doubles the story prose wins: stories cut
+# into one box per photo or section (galleries, long reads) nest deeper.
+_MAX_FAR_CLIMB = 6
+_FAR_CLIMB_GAIN = 2.0
 _SIBLING_SHARE = 0.2  # Readability's sibling threshold, relative to the best score
 _SIBLING_MIN_SCORE = 10.0
 _SIBLING_PARAGRAPH_CHARS = 80
@@ -129,10 +132,11 @@ def _climb(
     own = prose.get(best, 0)
     score = final[best]
     for depth, ancestor in enumerate(best.iterancestors()):
-        if depth >= _MAX_CLIMB or ancestor.tag == "body":
+        if depth >= _MAX_FAR_CLIMB or ancestor.tag == "body":
             break
         wider = prose.get(ancestor, 0)
-        if wider >= _CLIMB_GAIN * own and wider - own >= _PROSE_CHARS:
+        gain = _CLIMB_GAIN if depth < _MAX_CLIMB else _FAR_CLIMB_GAIN
+        if wider >= gain * own and wider - own >= _PROSE_CHARS:
             best, own = ancestor, wider
     final[best] = max(final.get(best, 0.0), score)
     return best
@@ -153,10 +157,10 @@ def _initial_score(element: HtmlElement) -> float:
     score = _TAG_WEIGHT.get(str(element.tag), 0.0)
     sig = signature(element)
     if (element.get("itemprop") or "").lower() == "articlebody" or (
-        sig_matches(CONTENT_WORDS, sig)
+        has_content_word(sig)
     ):
         score += _CLASS_WEIGHT
-    elif sig_matches(BOILERPLATE_WORDS, sig):
+    elif has_boilerplate_word(sig):
         score -= _CLASS_WEIGHT
     return score
 
@@ -197,11 +201,18 @@ def _widen(best: HtmlElement, final: dict[HtmlElement, float]) -> HtmlElement:
 
 def link_density(element: HtmlElement) -> float:
     """Share of an element's text that sits inside links (0.0 for no text)."""
-    total = len(clean_text(text_content(element)))
+    # Characters of each text node without its edge whitespace: close to the length
+    # of the whitespace-collapsed text, without building and splitting it.
+    total = text_chars(element)
     if not total:
         return 0.0
-    linked = sum(len(clean_text(text_content(a))) for a in element.iter("a"))
+    linked = sum(text_chars(a) for a in element.iter("a"))
     return min(linked / total, 1.0)
+
+
+def text_chars(element: HtmlElement) -> int:
+    """Characters of an element's text nodes, each without its edge whitespace."""
+    return sum(len(text.strip()) for text in element.itertext())
 
 
 def _with_siblings(

@@ -6,7 +6,7 @@ import pytest
 
 from schemas.messages import Author
 from worker.pipeline.extract import extract_article
-from worker.pipeline.extract.authors import looks_like_person, parse_byline
+from worker.pipeline.extract.bylines import looks_like_person, parse_byline
 
 
 def test_byline_with_two_names_gives_two_authors():

@@ -60,3 +60,37 @@ def test_json_ld_article_body_is_used_when_the_dom_has_no_story():
 
     assert article.body_text.startswith("The story is only in the metadata.")
     assert article.field_sources["body_text"] == "json_ld"
+
+
+def test_printed_headline_wins_over_a_search_engine_headline():
+    head = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Best tide tables 2024: top picks - Site"}</script>'
+    html = f"<html><head>{head}</head><body><h1>Why the spring tides came early this year</h1><article>{PARAGRAPH}</article></body></html>"
+
+    article = extract_article(html, url="https://n.example/s")
+
+    assert article.headline == "Why the spring tides came early this year"
+    assert article.field_sources["headline"] == "dom"
+
+
+def test_json_ld_strings_are_unescaped():
+    head = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Tide &amp; time &#8216;wait&#8217;"}</script>'
+
+    article = extract_article(
+        _page(head=head, body=PARAGRAPH), url="https://n.example/s"
+    )
+
+    assert article.headline == "Tide & time \u2018wait\u2019"
+
+
+def test_language_is_detected_from_the_text_when_the_page_does_not_say():
+    body = (
+        "<p>Le conseil a voté une hausse des tarifs pour les parkings du centre, "
+        "une décision qui divise les commerçants et les habitants du quartier.</p>"
+        "<p>Selon le maire, les recettes serviront à financer les lignes de bus et "
+        "la rénovation des trottoirs dans les quartiers du nord de la ville.</p>"
+    )
+
+    article = extract_article(_page(body=body), url="https://n.example/s")
+
+    assert article.language == "fr"
+    assert article.field_sources["language"] == "text"

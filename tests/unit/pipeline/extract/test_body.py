@@ -1,0 +1,69 @@
+"""What the body keeps and what it leaves out."""
+
+from __future__ import annotations
+
+from worker.pipeline.extract import extract_article
+
+STORY = "".join(
+    f"<p>Paragraph {n} of the story about the harbour wall is long enough to count as "
+    "real text, with a comma, and a full stop at the end.</p>"
+    for n in range(1, 4)
+)
+
+
+def _body(inner: str) -> str:
+    html = f"<html><body><article><h1>Harbour wall repaired</h1>{inner}</article></body></html>"
+    return extract_article(html, url="https://n.example/s").body_text or ""
+
+
+def test_cards_in_a_list_are_not_body_even_with_a_long_blurb():
+    cards = "".join(
+        f'<li><a href="/s{n}">Another story headline that is long enough {n}</a>'
+        "<p>A blurb that describes the other story in a full sentence or two, so "
+        "that the card is mostly text and not mostly link.</p></li>"
+        for n in range(3)
+    )
+
+    body = _body(f"{STORY}<ul>{cards}</ul>")
+
+    assert "blurb" not in body
+    assert body.count("Paragraph") == 3
+
+
+def test_a_plain_list_in_the_story_is_kept():
+    body = _body(f"{STORY}<ul><li>the first point,</li><li>the second point.</li></ul>")
+
+    assert "the first point," in body
+
+
+def test_story_paragraphs_hidden_until_login_are_kept():
+    hidden = "".join(
+        f'<div class="locked" style="display:none"><p>Hidden paragraph {n} of the '
+        "story, shipped in the page with the rest of it and shown to subscribers only "
+        "after they log in.</p></div>"
+        for n in range(2)
+    )
+
+    body = _body(STORY + hidden)
+
+    assert "Hidden paragraph 1" in body
+
+
+def test_hidden_furniture_is_dropped():
+    menu = '<div class="menu" hidden><p>' + "Menu entry " * 20 + "</p></div>"
+
+    assert "Menu entry" not in _body(STORY + menu)
+
+
+def test_headings_left_at_the_end_are_dropped():
+    body = _body(f"{STORY}<h2>Most read</h2><h3>Follow us</h3>")
+
+    assert not body.endswith(("Most read", "Follow us"))
+
+
+def test_hidden_text_without_a_class_is_dropped():
+    hidden = (
+        '<p>A short note <span style="display: none">tracking pixel text</span></p>'
+    )
+
+    assert "tracking pixel" not in _body(STORY + hidden)
