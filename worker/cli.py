@@ -347,32 +347,19 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     from collections import Counter  # noqa: PLC0415
 
     from worker.runtime import get_runtime  # noqa: PLC0415
-    from worker.store import articles  # noqa: PLC0415
     from worker.store.migrate import upgrade  # noqa: PLC0415
-    from worker.tasks.reextract import BATCH, reextract_one  # noqa: PLC0415
+    from worker.tasks.reextract import BATCH, reextract_batch  # noqa: PLC0415
 
     settings = _settings()
     upgrade(settings.resolved_database_url())
     # Re-extraction touches only the database: the Redis client is never connected.
     redis_url = settings.redis_url or broker.EmbeddedRedis(settings.data_dir).url
     runtime = get_runtime(settings, redis_url)
-    window = {
-        "feed_id": args.feed,
-        "domain": args.domain,
-        "since": datetime.fromisoformat(args.since) if args.since else None,
-        "until": datetime.fromisoformat(args.until) if args.until else None,
-    }
     counts: Counter[str] = Counter()
-    after = 0
-    while True:
-        with runtime.reading() as session:
-            ids = articles.article_ids_in_scope(
-                session, after_id=after, limit=BATCH, **window
-            )
-        counts.update(reextract_one(runtime, i) for i in ids)
-        if len(ids) < BATCH:
-            break
-        after = ids[-1]
+    ids = [0] * BATCH
+    while len(ids) == BATCH:
+        ids, done = reextract_batch(runtime, after_id=ids[-1], **scope)
+        counts.update(done)
     print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no articles")
     return 0
 

@@ -12,6 +12,7 @@ import argparse
 import sys
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import redis
 
@@ -19,6 +20,9 @@ from schemas.enums import UrlState
 from schemas.messages import CrawlSummary
 from worker.errors import ContentError, NewsfeedError
 from worker.settings import get_settings
+
+if TYPE_CHECKING:
+    from worker.service import Service
 
 PROGRESS_EVERY = 0.5  # seconds between progress updates on a terminal
 PLAIN_PROGRESS_EVERY = 5.0  # … and in a log file
@@ -105,10 +109,9 @@ def _seed(urls: list[str], redis_url: str) -> str:
     return f"{len(feed_ids)} feed(s), {len(pages)} page(s)"
 
 
-def _wait_until_drained(service: object, redis_url: str, *, timeout: float) -> None:
-    from worker.service import Service, is_drained, queue_depths  # noqa: PLC0415
+def _wait_until_drained(service: Service, redis_url: str, *, timeout: float) -> None:
+    from worker.service import is_drained, queue_depths  # noqa: PLC0415
 
-    assert isinstance(service, Service)
     client = redis.Redis.from_url(redis_url)
     tty = sys.stderr.isatty()
     every = PROGRESS_EVERY if tty else PLAIN_PROGRESS_EVERY

@@ -73,6 +73,29 @@ def reextract_one(runtime: Runtime, article_id: int) -> str:
     return "revised"
 
 
+def reextract_batch(
+    runtime: Runtime,
+    *,
+    after_id: int = 0,
+    feed_id: int | None = None,
+    domain: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> tuple[list[int], Counter[str]]:
+    """Re-extract the next ``BATCH`` articles in scope; their ids and the outcomes."""
+    with runtime.reading() as session:
+        ids = articles.article_ids_in_scope(
+            session,
+            after_id=after_id,
+            limit=BATCH,
+            feed_id=feed_id,
+            domain=domain,
+            since=datetime.fromisoformat(since) if since else None,
+            until=datetime.fromisoformat(until) if until else None,
+        )
+    return ids, Counter(reextract_one(runtime, article_id) for article_id in ids)
+
+
 @shared_task(base=ReextractTask, bind=True, name="newsfeed.reextract")
 def reextract(
     self: ReextractTask,
@@ -86,17 +109,11 @@ def reextract(
     scope: dict[str, Any] = {
         "feed_id": feed_id,
         "domain": domain,
-        "since": datetime.fromisoformat(since) if since else None,
-        "until": datetime.fromisoformat(until) if until else None,
+        "since": since,
+        "until": until,
     }
-    with self.runtime.reading() as session:
-        ids = articles.article_ids_in_scope(
-            session, after_id=after_id, limit=BATCH, **scope
-        )
-    counts = Counter(reextract_one(self.runtime, article_id) for article_id in ids)
+    ids, counts = reextract_batch(self.runtime, after_id=after_id, **scope)
     if len(ids) == BATCH:
-        reextract.delay(
-            feed_id=feed_id, domain=domain, since=since, until=until, after_id=ids[-1]
-        )
+        reextract.delay(after_id=ids[-1], **scope)
     log.info("articles_reextracted", version=EXTRACTOR_VERSION, **counts)
     return {"status": "reextracted", **counts}
