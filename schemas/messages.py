@@ -31,16 +31,32 @@ class FeedEntry(_Message):
     updated: AwareDatetime | None = None
     categories: tuple[str, ...] = ()
     image_url: str | None = None
+    language: str | None = None  # Google News sitemap news:language
+    publisher: str | None = None  # Google News sitemap news:name
+
+
+class ChildSitemap(_Message):
+    """A sitemap listed by a sitemap index (``<sitemap><loc>``)."""
+
+    url: str
+    lastmod: AwareDatetime | None = None
 
 
 class ParsedFeed(_Message):
-    """A parsed feed document: its own metadata and its entries, in document order."""
+    """A parsed source document (feed, sitemap or listing page): its own metadata and
+    its entries, in document order."""
 
     kind: FeedKind
     title: str | None = None
     url: str | None = None  # the site link the feed declares
     language: str | None = None
     ttl_minutes: int | None = None  # RSS <ttl>, a hint for the poll interval
+    # RSS syndication module: sy:updatePeriod / sy:updateFrequency, in minutes
+    update_period_minutes: int | None = None
+    # A sitemap index's child sitemaps (entries is empty for an index)
+    sitemaps: tuple[ChildSitemap, ...] = ()
+    is_news_sitemap: bool = False  # a urlset using the Google News extension
+    encoding: str | None = None  # the character encoding the document was read in
     entries: tuple[FeedEntry, ...] = ()
     problems: tuple[str, ...] = ()  # what was wrong with the document but recovered
 
