@@ -15,6 +15,7 @@ class FeedKind(StrEnum):
     ATOM = "atom"
     JSON_FEED = "json_feed"
     SITEMAP = "sitemap"
+    NEWS_SITEMAP = "news_sitemap"  # a urlset with the Google News extension
     SITEMAP_INDEX = "sitemap_index"
     HTML_LISTING = "html_listing"
 

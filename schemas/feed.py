@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, String, Text
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from schemas.base import URL_HASH_LENGTH, UtcDateTime
@@ -17,6 +17,14 @@ class Feed(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    # A sitemap found in a sitemap index is a feed of its own, polled on its own
+    # schedule with its own conditional GET; it remembers the index that listed it.
+    parent_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("feeds.id", ondelete="SET NULL"), index=True
+        ),
+    )
     url: str = Field(sa_column=Column(Text, nullable=False))
     url_hash: str = Field(
         sa_column=Column(String(URL_HASH_LENGTH), nullable=False, unique=True)
@@ -46,5 +54,18 @@ class Feed(SQLModel, table=True):
     last_reason: str | None = Field(default=None, max_length=64)
     last_http_status: int | None = None
     error_streak: int = 0
+    # Consecutive permanent failures (404, 410, not a feed, unparseable): past the
+    # threshold in settings the feed is disabled with the reason.
+    permanent_error_streak: int = 0
     entries_seen: int = 0
+    last_problems: str | None = Field(default=None, sa_column=Column(Text))
+
+    # Publishing activity (worker.pipeline.activity): the poll window as JSON
+    # [[epoch, new_entries], ...], the usual gap between entries, and staleness.
+    poll_history: str | None = Field(default=None, sa_column=Column(Text))
+    last_new_entry_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime)
+    )
+    usual_gap_seconds: float | None = Field(default=None, sa_column=Column(Float))
+    stale: bool = False
     created_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))

@@ -68,48 +68,131 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_add_feed(args: argparse.Namespace) -> int:
-    from worker.pipeline.urls import canonical_url, registrable_domain  # noqa: PLC0415
-    from worker.store import feeds  # noqa: PLC0415
+    from worker.pipeline.urls import canonical_url  # noqa: PLC0415
 
     try:
         url = canonical_url(args.url)
     except ValueError as exc:
         raise CliError(f"not an http(s) URL: {args.url}") from exc
-    with _session() as session:
-        feed, created = feeds.add_feed(
-            session,
-            url,
-            scope_domain=registrable_domain(url),
-            now=datetime.now(UTC),
-            interval=args.interval or _settings().default_poll_interval,
+    if args.no_discover:
+        _add_feeds([url])
+        return 0
+    from worker.discover import choose, discover  # noqa: PLC0415
+    from worker.net.fetcher import Fetcher  # noqa: PLC0415
+
+    settings = _settings()
+    fetcher = Fetcher.from_settings(settings)
+    try:
+        found = discover(fetcher, url, user_agent=settings.user_agent)
+    finally:
+        fetcher.close()
+    if not found:
+        raise CliError(
+            f"no feed, sitemap or article listing found at {url};"
+            " add it anyway with --no-discover"
         )
-    print(f"{'added' if created else 'already present'}: feed {feed.id} {url}")
+    chosen = found if args.all else choose(found)
+    for f in found:
+        mark = "+" if f in chosen and not args.dry_run else " "
+        print(
+            f"{mark} {f.kind.value:<13} {f.url}  ({f.entries} entries,"
+            f" {f.source.replace('_', ' ')}){' ' + f.title if f.title else ''}"
+        )
+    if not args.dry_run:
+        _add_feeds([f.url for f in chosen])
     return 0
 
 
-def cmd_feeds(_: argparse.Namespace) -> int:
+def _add_feeds(urls: list[str]) -> None:
+    from worker.pipeline.urls import registrable_domain  # noqa: PLC0415
+    from worker.store import feeds  # noqa: PLC0415
+
+    with _session() as session:
+        for url in urls:
+            feed, created = feeds.add_feed(
+                session,
+                url,
+                scope_domain=registrable_domain(url),
+                now=datetime.now(UTC),
+                interval=_settings().default_poll_interval,
+            )
+            state = "added" if created else "already present"
+            print(f"{state}: feed {feed.id} {url}")
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
     from worker.store import feeds  # noqa: PLC0415
 
     with _session() as session:
         rows = feeds.list_feeds(session)
     if not rows:
         print("no feeds; add one with: newsfeed add-feed URL")
+    if args.json:
+        for f in rows:
+            _print_json(_feed_state(f))
+        return 0
     for f in rows:
-        last = (
-            f.last_polled_at.isoformat(timespec="seconds")
-            if f.last_polled_at
-            else "never"
+        state = "on " if f.enabled else "off"
+        flags = "".join(
+            [
+                " STALE" if f.stale else "",
+                f" (disabled: {f.disabled_reason})" if f.disabled_reason else "",
+                f" (from index {f.parent_id})" if f.parent_id else "",
+            ]
+        )
+        print(f"{f.id:>5} {state} {f.kind:<13} {f.url}{flags}")
+        print(
+            f"      last poll {_when(f.last_polled_at)}: {f.last_status or '-'}"
+            f"{' (' + f.last_reason + ')' if f.last_reason else ''},"
+            f" entries seen {f.entries_seen}, error streak {f.error_streak}"
         )
         print(
-            f"{f.id:>5} {'on ' if f.enabled else 'off'} {f.kind:<8} {f.url}\n"
-            f"      last poll {last} ({f.last_status or '-'}"
-            f"{', ' + f.last_reason if f.last_reason else ''}),"
-            f" entries {f.entries_seen},"
-            f" every {f.poll_interval_seconds}s ({f.interval_reason}),"
-            f" next {f.next_poll_at.isoformat(timespec='seconds')},"
-            f" error streak {f.error_streak}"
+            f"      every {_duration(f.poll_interval_seconds)} ({f.interval_reason}),"
+            f" next {_when(f.next_poll_at)}"
         )
+        if f.last_problems:
+            print(f"      problems: {f.last_problems}")
     return 0
+
+
+def _feed_state(f: Any) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "url": f.url,
+        "kind": f.kind,
+        "title": f.title,
+        "enabled": f.enabled,
+        "disabled_reason": f.disabled_reason,
+        "parent_id": f.parent_id,
+        "last_polled_at": _iso(f.last_polled_at),
+        "last_status": f.last_status,
+        "last_reason": f.last_reason,
+        "last_http_status": f.last_http_status,
+        "entries_seen": f.entries_seen,
+        "interval_seconds": f.poll_interval_seconds,
+        "interval_reason": f.interval_reason,
+        "next_poll_at": _iso(f.next_poll_at),
+        "error_streak": f.error_streak,
+        "permanent_error_streak": f.permanent_error_streak,
+        "stale": f.stale,
+        "last_new_entry_at": _iso(f.last_new_entry_at),
+        "usual_gap_seconds": f.usual_gap_seconds,
+        "problems": f.last_problems,
+    }
+
+
+def _when(value: datetime | None) -> str:
+    if value is None:
+        return "never"
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
 
 
 # --------------------------------------------------------------------------- articles
@@ -391,10 +474,35 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
         return p
 
-    p = add("add-feed", cmd_add_feed, "Add a feed (RSS/Atom/JSON Feed URL) to poll.")
+    for group in (_feed_commands, _run_commands, _article_commands):
+        group(add)
+    return parser
+
+
+def _feed_commands(
+    add: Callable[[str, Callable[[argparse.Namespace], int], str], Any],
+) -> None:
+    p = add(
+        "add-feed",
+        cmd_add_feed,
+        "Add a feed, sitemap or listing page to poll; given a site's page, find the "
+        "feeds it offers (<link rel=alternate>, common paths, robots.txt sitemaps).",
+    )
     p.add_argument("url")
-    p.add_argument("--interval", type=int, help="seconds between polls")
-    add("feeds", cmd_feeds, "List feeds and their polling state.")
+    p.add_argument(
+        "--all", action="store_true", help="add every source found, not the best kind"
+    )
+    p.add_argument("--dry-run", action="store_true", help="list what was found only")
+    p.add_argument(
+        "--no-discover", action="store_true", help="add the URL as given, unfetched"
+    )
+    p = add("feeds", cmd_feeds, "List feeds and their polling state.")
+    p.add_argument("--json", action="store_true", help="one JSON object per feed")
+
+
+def _run_commands(
+    add: Callable[[str, Callable[[argparse.Namespace], int], str], Any],
+) -> None:
     p = add(
         "crawl", cmd_crawl, "Crawl feeds/pages until the queues drain; print a summary."
     )
@@ -428,6 +536,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="first seen at or after (ISO 8601)")
     p.add_argument("--until", help="first seen before (ISO 8601)")
     p.add_argument("--inline", action="store_true", help="run here, not as a task")
+
+
+def _article_commands(
+    add: Callable[[str, Callable[[argparse.Namespace], int], str], Any],
+) -> None:
     p = add("articles", cmd_articles, "List stored articles.")
     p.add_argument("--limit", type=int, default=50)
     p = add("show", cmd_show, "Show one stored article with every field.")
@@ -451,7 +564,6 @@ def build_parser() -> argparse.ArgumentParser:
         "db", cmd_db, "Database schema: upgrade to head, check drift, show current."
     )
     p.add_argument("action", choices=["upgrade", "check", "current"])
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

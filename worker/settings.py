@@ -113,7 +113,31 @@ class Settings(BaseSettings):
         default=5.0, description="How often beat runs schedule_due_feeds."
     )
     schedule_batch_size: int = Field(
-        default=500, description="Due feeds enqueued per tick at most."
+        default=500, description="Due feeds claimed per database round trip."
+    )
+    schedule_max_per_tick: int = Field(
+        default=20_000, description="Due feeds enqueued per beat tick at most."
+    )
+    disable_after_errors: int = Field(
+        default=5,
+        description="Consecutive permanent failures (404, not a feed, unparseable) "
+        "after which a feed is disabled; a 410 disables at once.",
+    )
+    stale_after_gaps: float = Field(
+        default=10.0,
+        description="A feed silent this many times its usual gap is flagged stale.",
+    )
+    news_sitemap_max_age: int = Field(
+        default=2 * 86_400,
+        description="Seconds after which a news sitemap item is too old to fetch.",
+    )
+    sitemap_max_age: int = Field(
+        default=30 * 86_400,
+        description="Seconds after which a plain sitemap item is too old to fetch.",
+    )
+    sitemap_index_budget: int = Field(
+        default=50,
+        description="Child sitemaps a sitemap index adds as feeds (newest first).",
     )
     claim_ttl_seconds: int = Field(
         default=3600, description="Lifetime of a URL claim in Redis."

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Literal
@@ -114,6 +114,9 @@ _ACCEPT_HEADERS: dict[str, str] = {
 }
 
 
+_PERMANENT_REDIRECTS = frozenset({301, 308})
+
+
 @dataclass(frozen=True)
 class FetchResult:
     url: str  # final URL after redirects
@@ -125,6 +128,9 @@ class FetchResult:
     redirects: tuple[str, ...]  # URLs visited before the final one
     elapsed: float  # seconds
     bytes_read: int  # raw bytes on the wire
+    # Every hop was 301 or 308 (RFC 9110 §15.4.2, §15.4.9): the resource has moved
+    # for good, and whoever stored the first URL should store the final one.
+    moved_permanently: bool = False
 
 
 class Fetcher:
@@ -184,13 +190,14 @@ class Fetcher:
         cap = self._max_body_bytes if max_bytes is None else max_bytes
         request_headers = {"Accept": _ACCEPT_HEADERS[accept], **(headers or {})}
         try:
-            response, redirects = self._send_handling_redirects(
+            response, redirects, moved = self._send_handling_redirects(
                 _checked_url(url), request_headers, deadline, before_hop
             )
             with response:
-                return self._build_result(
+                result = self._build_result(
                     response, accept, cap, deadline, redirects, started
                 )
+            return replace(result, moved_permanently=moved)
         except NewsfeedError as exc:
             log.debug("fetch_failed", url=url, reason=str(exc.reason), error=str(exc))
             raise
@@ -206,15 +213,17 @@ class Fetcher:
         headers: dict[str, str],
         deadline: float,
         before_hop: Callable[[str], None] | None,
-    ) -> tuple[requests.Response, tuple[str, ...]]:
+    ) -> tuple[requests.Response, tuple[str, ...], bool]:
         visited: list[str] = []
+        permanent = True
         while True:
             if before_hop is not None:
                 before_hop(url)
             response = self._send(url, headers, deadline)
             location = _redirect_location(response)
             if location is None:
-                return response, tuple(visited)
+                return response, tuple(visited), bool(visited) and permanent
+            permanent = permanent and response.status_code in _PERMANENT_REDIRECTS
             response.close()  # never read a redirect body: it may be a bomb (B3)
             next_url = _checked_url(urljoin(url, location))
             visited.append(url)
@@ -440,6 +449,11 @@ def _check_media_type(media_type: str, accept: Accept) -> None:
         raise ContentError(f"robots.txt served as {media_type}")
 
 
+# A sitemap may be a gzip file served as such (sitemap.xml.gz, sitemaps.org §4);
+# the feed parser unpacks it with its own cap.
+_GZIP_TYPES = frozenset({"application/gzip", "application/x-gzip"})
+
+
 def _is_structured_text(media_type: str) -> bool:
     subtype = media_type.partition("/")[2]
-    return "xml" in subtype or "json" in subtype
+    return "xml" in subtype or "json" in subtype or media_type in _GZIP_TYPES

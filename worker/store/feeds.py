@@ -17,7 +17,9 @@ from worker.store.database import insert_ignore
 def add_feed(
     session: Session, url: str, *, scope_domain: str, now: datetime, interval: int
 ) -> tuple[Feed, bool]:
-    """The feed for ``url``, created due now if new; True when it was created."""
+    """The feed for ``url``, created due now if new; True when it was created.
+
+    A disabled feed added again is re-enabled and due now."""
     inserted = insert_ignore(
         session,
         Feed,
@@ -32,7 +34,9 @@ def add_feed(
                 "interval_reason": "default interval",
                 "next_poll_at": now,
                 "error_streak": 0,
+                "permanent_error_streak": 0,
                 "entries_seen": 0,
+                "stale": False,
                 "created_at": now,
             }
         ],
@@ -42,6 +46,12 @@ def add_feed(
     feed = find_by_url(session, url)
     if feed is None:  # pragma: no cover - the insert or the conflict guarantees a row
         raise LookupError(url)
+    if not inserted and not feed.enabled:
+        # Adding a disabled feed again is how an operator brings it back.
+        feed.enabled, feed.disabled_reason = True, None
+        feed.error_streak = feed.permanent_error_streak = 0
+        feed.next_poll_at = now
+        session.add(feed)
     return feed, bool(inserted)
 
 
@@ -83,10 +93,14 @@ def claim_due_feeds(
 
 @dataclass(frozen=True)
 class PollOutcome:
+    """What a poll (or its failure) changes on the feed row; the task decides it."""
+
     status: str
     next_poll_at: datetime
     interval_seconds: int
     interval_reason: str
+    error_streak: int = 0
+    permanent_error_streak: int = 0
     http_status: int | None = None
     reason: str | None = None
     kind: str | None = None
@@ -95,7 +109,13 @@ class PollOutcome:
     last_modified: str | None = None
     content_hash: str | None = None
     new_entries: int = 0
-    failed: bool = False
+    problems: tuple[str, ...] = ()
+    disabled_reason: str | None = None  # set: the feed is disabled
+    # Activity, set only by a poll that reached the feed (200 or 304)
+    poll_history: str | None = None
+    usual_gap_seconds: float | None = None
+    last_new_entry_at: datetime | None = None
+    stale: bool | None = None
 
 
 def record_poll(
@@ -107,10 +127,15 @@ def record_poll(
     feed.last_http_status = outcome.http_status
     feed.next_poll_at = outcome.next_poll_at
     feed.poll_interval_seconds = outcome.interval_seconds
-    feed.interval_reason = outcome.interval_reason
+    feed.interval_reason = outcome.interval_reason[:128]
     feed.poll_enqueued_at = None
-    feed.error_streak = feed.error_streak + 1 if outcome.failed else 0
+    feed.error_streak = outcome.error_streak
+    feed.permanent_error_streak = outcome.permanent_error_streak
     feed.entries_seen += outcome.new_entries
+    feed.last_problems = "; ".join(outcome.problems)[:2000] or None
+    if outcome.disabled_reason:
+        feed.enabled = False
+        feed.disabled_reason = outcome.disabled_reason[:64]
     if outcome.kind:
         feed.kind = outcome.kind
     if outcome.title:
@@ -120,4 +145,80 @@ def record_poll(
         feed.last_modified = outcome.last_modified
     if outcome.content_hash:
         feed.content_hash = outcome.content_hash
+    if outcome.poll_history is not None:
+        feed.poll_history = outcome.poll_history
+        feed.usual_gap_seconds = outcome.usual_gap_seconds
+        feed.last_new_entry_at = outcome.last_new_entry_at
+    if outcome.stale is not None:
+        feed.stale = outcome.stale
     session.add(feed)
+
+
+def move_feed(session: Session, feed: Feed, new_url: str) -> Feed | None:
+    """Point ``feed`` at ``new_url`` after a permanent redirect.
+
+    Returns the other feed already registered at ``new_url``, if any; then this one is
+    left where it is (the caller disables it as a duplicate).
+    """
+    other = find_by_url(session, new_url)
+    if other is not None and other.id != feed.id:
+        return other
+    feed.url = new_url
+    feed.url_hash = url_hash(new_url)
+    # The validators belonged to the old URL's responses.
+    feed.etag = feed.last_modified = feed.content_hash = None
+    session.add(feed)
+    return None
+
+
+def add_children(
+    session: Session,
+    parent: Feed,
+    urls: list[str],
+    *,
+    now: datetime,
+    interval: int,
+) -> int:
+    """Register the sitemaps a sitemap index lists as feeds of their own, due now.
+
+    Idempotent: a child already registered (by this index or by hand) is left alone.
+    Returns how many were new.
+    """
+    rows = [
+        {
+            "url": url,
+            "url_hash": url_hash(url),
+            "parent_id": parent.id,
+            "scope_domain": parent.scope_domain,
+            "kind": FeedKind.UNKNOWN.value,
+            "enabled": True,
+            "poll_interval_seconds": interval,
+            "interval_reason": "listed by a sitemap index",
+            "next_poll_at": now,
+            "error_streak": 0,
+            "permanent_error_streak": 0,
+            "entries_seen": 0,
+            "stale": False,
+            "created_at": now,
+        }
+        for url in dict.fromkeys(urls)
+    ]
+    if not rows:
+        return 0
+    return len(
+        insert_ignore(
+            session, Feed, rows, conflict_columns=("url_hash",), returning=("id",)
+        )
+    )
+
+
+def ancestry(session: Session, feed: Feed, *, limit: int = 8) -> int:
+    """How many sitemap indexes lie above ``feed`` (0 for a feed added by hand)."""
+    depth, parent_id, seen = 0, feed.parent_id, {feed.id}
+    while parent_id is not None and parent_id not in seen and depth < limit:
+        seen.add(parent_id)
+        depth += 1
+        parent_id = session.exec(
+            select(Feed.parent_id).where(col(Feed.id) == parent_id)
+        ).first()
+    return depth

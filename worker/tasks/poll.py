@@ -1,27 +1,35 @@
-"""poll_feed: fetch one feed with conditional GET and enqueue its unseen entries.
+"""poll_feed: fetch one source with conditional GET and enqueue its unseen entries.
 
 Stage 2. A 304, or a body identical to the last one (servers lie about validators),
-costs one request and nothing else. The pure parts are ``pipeline.feeds.parse_feed``
-and ``pipeline.schedule.next_poll_after``; failures push the next poll back with
-backoff instead of retrying inside the broker (a feed is polled again anyway).
+costs one request and nothing else. The pure parts: ``pipeline.sources`` (what the
+document is and which entries to take), ``pipeline.activity`` (the publishing window),
+``pipeline.schedule`` (when to come back, and why) and ``pipeline.feed_health`` (when
+to give up on a feed). Failures push the next poll back with backoff instead of
+retrying inside the broker (a feed is polled again anyway); permanent ones disable the
+feed past a threshold. A 301/308 moves the stored feed URL; a sitemap index registers
+its recent child sitemaps as feeds of their own.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
 from celery import shared_task
+from sqlmodel import Session
 
 from schemas import Feed
-from schemas.enums import FetchStatus, Stage
+from schemas.enums import FeedKind, FetchStatus, Stage
 from schemas.messages import ParsedFeed
 from worker.logs import get_logger
 from worker.net.fetcher import FetchResult
-from worker.pipeline.feeds import parse_feed
-from worker.pipeline.schedule import next_poll_after
+from worker.pipeline.activity import Activity, dump_window, load_window
+from worker.pipeline.feed_health import disable_reason, is_permanent
+from worker.pipeline.schedule import Hints, NextPoll, http_freshness, next_poll
+from worker.pipeline.sources import choose_children, fresh_entries, parse_source
 from worker.pipeline.urls import canonical_url
 from worker.settings import Settings
 from worker.store import attempts, feeds, frontier
@@ -32,6 +40,11 @@ from worker.tasks.base import Failure, NewsfeedTask, Subject
 from worker.tasks.enqueue import enqueue_fetches
 
 log = get_logger(__name__)
+
+# A feed silent for less than this is never called stale, however regular it was.
+STALE_FLOOR = timedelta(hours=1)
+# Sitemap indexes nested deeper than this under a feed added by hand are not followed.
+MAX_INDEX_DEPTH = 2
 
 
 class PollTask(NewsfeedTask):
@@ -51,46 +64,247 @@ class PollTask(NewsfeedTask):
             feed = feeds.get_feed(session, subject.feed_id)
             if feed is None:
                 return
-            when, interval, why = _next_poll(
+            streak = feed.error_streak + 1
+            permanent = (
+                feed.permanent_error_streak + 1
+                if is_permanent(failure.reason)
+                else feed.permanent_error_streak
+            )
+            disabled = (
+                disable_reason(
+                    failure.reason,
+                    failure.http_status,
+                    streak=permanent,
+                    threshold=settings.disable_after_errors,
+                )
+                if is_permanent(failure.reason)
+                else None
+            )
+            when = _schedule(
                 settings,
+                feed,
                 now,
-                error_streak=feed.error_streak + 1,
-                retry_after=failure.retry_after,
+                _activity(feed),
+                Hints(retry_after=failure.retry_after),
+                error_streak=streak,
             )
             outcome = PollOutcome(
                 status=failure.status.value,
                 reason=failure.reason,
                 http_status=failure.http_status,
-                next_poll_at=when,
-                interval_seconds=interval,
-                interval_reason=why,
-                failed=True,
+                next_poll_at=when.at,
+                interval_seconds=when.interval,
+                interval_reason=when.reason,
+                error_streak=streak,
+                permanent_error_streak=permanent,
+                disabled_reason=disabled,
             )
             feeds.record_poll(session, feed, outcome, now=now)
             _record(session, self, feed, failure.status.value, started, failure=failure)
+        if disabled:
+            log.warning("feed_disabled", feed_id=feed.id, reason=disabled)
 
 
-def _next_poll(
+@shared_task(base=PollTask, bind=True, name="newsfeed.poll_feed")
+def poll_feed(self: PollTask, feed_id: int, force: bool = False) -> dict[str, Any]:
+    """Poll one feed; ``force`` skips conditional GET and re-fetches every entry."""
+    runtime, started = self.runtime, datetime.now(UTC)
+    settings = runtime.settings
+    with runtime.session() as session:
+        feed = feeds.get_feed(session, feed_id)
+    if feed is None or not (feed.enabled or force):
+        log.info("feed_skipped", reason="missing" if feed is None else "disabled")
+        return {"status": "skipped"}
+    page = runtime.fetch(
+        feed.url,
+        accept="feed",
+        headers={} if force else _validators(feed),
+        max_bytes=settings.max_sitemap_bytes,
+    )
+    body_hash = hashlib.sha256(page.body).hexdigest() if page.body else None
+    unchanged = page.status == HTTPStatus.NOT_MODIFIED or (
+        not force and body_hash == feed.content_hash
+    )
+    parsed = None if unchanged else _parse(page, feed, settings, started)
+    pending = _entries(parsed, feed) if parsed else []
+    with runtime.session() as session:
+        feed = feeds.get_feed(session, feed_id) or feed
+        moved_to = _follow_move(session, feed, page)
+        children = _register_children(session, feed, parsed, settings, started)
+        if force:
+            for url in pending:
+                frontier.ensure_pending(session, url, now=started)
+            new = pending
+        else:
+            new = frontier.add_pending(session, pending, now=started)
+        status = FetchStatus.NOT_MODIFIED if unchanged else FetchStatus.POLLED
+        outcome = _outcome(
+            settings, feed, page, parsed, status, started, body_hash, len(new)
+        )
+        if moved_to is not None:
+            outcome = _as_duplicate(outcome, moved_to)
+        feeds.record_poll(session, feed, outcome, now=started)
+        _record(session, self, feed, status.value, started, size=page.bytes_read)
+    sent = enqueue_fetches(runtime, new, reclaim=force, force=force)
+    log.info(
+        "feed_polled",
+        outcome=status.value,
+        kind=outcome.kind,
+        entries=len(parsed.entries) if parsed else 0,
+        new_entries=len(new),
+        enqueued=sent,
+        child_sitemaps=children,
+        next_poll_in=outcome.interval_seconds,
+        interval_reason=outcome.interval_reason,
+        problems=list(outcome.problems),
+    )
+    return {"status": status.value, "new_entries": len(new), "enqueued": sent}
+
+
+def _parse(
+    page: FetchResult, feed: Feed, settings: Settings, now: datetime
+) -> ParsedFeed:
+    parsed = parse_source(
+        page.body,
+        url=page.url,
+        content_type=page.headers.get("Content-Type"),
+        content_location=page.headers.get("Content-Location"),
+        known_kind=FeedKind(feed.kind),
+    )
+    return fresh_entries(
+        parsed,
+        now=now,
+        news_max_age=settings.news_sitemap_max_age,
+        max_age=settings.sitemap_max_age,
+    )
+
+
+def _follow_move(session: Session, feed: Feed, page: FetchResult) -> Feed | None:
+    """After a 301/308 chain, store the final URL; returns the feed that already had
+    it, if any (this one is then a duplicate)."""
+    if not page.moved_permanently:
+        return None
+    try:
+        new_url = canonical_url(page.url)
+    except ValueError:
+        return None
+    if new_url == feed.url:
+        return None
+    old_url = feed.url
+    other = feeds.move_feed(session, feed, new_url)
+    log.info(
+        "feed_moved", old_url=old_url, new_url=new_url, duplicate_of=other and other.id
+    )
+    return other
+
+
+def _register_children(
+    session: Session,
+    feed: Feed,
+    parsed: ParsedFeed | None,
     settings: Settings,
     now: datetime,
-    *,
-    ttl_minutes: int | None = None,
-    retry_after: float | None = None,
-    error_streak: int = 0,
-) -> tuple[datetime, int, str]:
-    return next_poll_after(
+) -> int:
+    if parsed is None or parsed.kind != FeedKind.SITEMAP_INDEX:
+        return 0
+    if feeds.ancestry(session, feed) >= MAX_INDEX_DEPTH:
+        log.warning("sitemap_index_too_deep", feed_id=feed.id)
+        return 0
+    urls = []
+    for url in choose_children(
+        parsed,
         now=now,
-        interval_seconds=settings.default_poll_interval,
+        max_age=settings.sitemap_max_age,
+        budget=settings.sitemap_index_budget,
+    ):
+        try:
+            urls.append(canonical_url(url))
+        except ValueError:
+            continue
+    return feeds.add_children(
+        session, feed, urls, now=now, interval=settings.default_poll_interval
+    )
+
+
+def _activity(feed: Feed) -> Activity:
+    return Activity(
+        window=tuple(load_window(feed.poll_history)),
+        usual_gap=feed.usual_gap_seconds,
+        last_new_at=feed.last_new_entry_at,
+    )
+
+
+def _schedule(
+    settings: Settings,
+    feed: Feed,
+    now: datetime,
+    activity: Activity,
+    hints: Hints,
+    *,
+    error_streak: int = 0,
+    kind: str | None = None,
+) -> NextPoll:
+    return next_poll(
+        now=now,
+        kind=FeedKind(kind or feed.kind),
+        default_interval=settings.default_poll_interval,
         min_interval=settings.min_poll_interval,
         max_interval=settings.max_poll_interval,
-        ttl_minutes=ttl_minutes,
-        retry_after=retry_after,
+        rate=activity.rate,
+        window_span=activity.span,
+        window_polls=len(activity.window),
+        hints=hints,
         error_streak=error_streak,
     )
 
 
+def _outcome(
+    settings: Settings,
+    feed: Feed,
+    page: FetchResult,
+    parsed: ParsedFeed | None,
+    status: FetchStatus,
+    now: datetime,
+    body_hash: str | None,
+    new_entries: int,
+) -> PollOutcome:
+    activity = _activity(feed).observe(now=now, new_entries=new_entries)
+    kind = parsed.kind.value if parsed else None
+    hints = Hints(
+        ttl_minutes=parsed.ttl_minutes if parsed else None,
+        update_period_minutes=parsed.update_period_minutes if parsed else None,
+        fresh_for=http_freshness(page.headers, now=now),
+    )
+    when = _schedule(settings, feed, now, activity, hints, kind=kind)
+    fresh = page.status != HTTPStatus.NOT_MODIFIED
+    return PollOutcome(
+        status=status.value,
+        http_status=page.status,
+        next_poll_at=when.at,
+        interval_seconds=when.interval,
+        interval_reason=when.reason,
+        kind=kind,
+        title=parsed.title if parsed else None,
+        etag=page.headers.get("ETag") if fresh else None,
+        last_modified=page.headers.get("Last-Modified") if fresh else None,
+        content_hash=body_hash,
+        new_entries=new_entries,
+        problems=parsed.problems if parsed else (),
+        poll_history=dump_window(list(activity.window)),
+        usual_gap_seconds=activity.usual_gap,
+        last_new_entry_at=activity.last_new_at,
+        stale=activity.stale(
+            now=now, factor=settings.stale_after_gaps, floor=STALE_FLOOR
+        ),
+    )
+
+
+def _as_duplicate(outcome: PollOutcome, other: Feed) -> PollOutcome:
+    return replace(outcome, disabled_reason=f"moved to feed {other.id}")
+
+
 def _record(
-    session: Any,
+    session: Session,
     task: PollTask,
     feed: Feed,
     status: str,
@@ -117,65 +331,6 @@ def _record(
     )
 
 
-@shared_task(base=PollTask, bind=True, name="newsfeed.poll_feed")
-def poll_feed(self: PollTask, feed_id: int, force: bool = False) -> dict[str, Any]:
-    """Poll one feed; ``force`` skips conditional GET and re-fetches every entry."""
-    runtime, started = self.runtime, datetime.now(UTC)
-    with runtime.session() as session:
-        feed = feeds.get_feed(session, feed_id)
-    if feed is None or not (feed.enabled or force):
-        log.info("feed_skipped", reason="missing" if feed is None else "disabled")
-        return {"status": "skipped"}
-    page = runtime.fetch(
-        feed.url,
-        accept="feed",
-        headers={} if force else _validators(feed),
-        max_bytes=runtime.settings.max_sitemap_bytes,
-    )
-    body_hash = hashlib.sha256(page.body).hexdigest() if page.body else None
-    unchanged = page.status == HTTPStatus.NOT_MODIFIED or (
-        not force and body_hash == feed.content_hash
-    )
-    parsed = (
-        None
-        if unchanged
-        else parse_feed(page.body, url=page.url, content_type=page.content_type)
-    )
-    pending = _entries(parsed, feed) if parsed else []
-    when, interval, why = _next_poll(
-        runtime.settings,
-        started,
-        ttl_minutes=parsed.ttl_minutes if parsed else None,
-    )
-    with runtime.session() as session:
-        feed = feeds.get_feed(session, feed_id) or feed
-        if force:
-            for url in pending:
-                frontier.ensure_pending(session, url, now=started)
-            new = pending
-        else:
-            new = frontier.add_pending(session, pending, now=started)
-        status = FetchStatus.NOT_MODIFIED if unchanged else FetchStatus.POLLED
-        feeds.record_poll(
-            session,
-            feed,
-            _outcome(page, parsed, status, when, interval, why, body_hash, len(new)),
-            now=started,
-        )
-        _record(session, self, feed, status.value, started, size=page.bytes_read)
-    sent = enqueue_fetches(runtime, new, reclaim=force, force=force)
-    log.info(
-        "feed_polled",
-        outcome=status.value,
-        entries=len(parsed.entries) if parsed else 0,
-        new_entries=len(new),
-        enqueued=sent,
-        next_poll_in=interval,
-        problems=list(parsed.problems) if parsed else [],
-    )
-    return {"status": status.value, "new_entries": len(new), "enqueued": sent}
-
-
 def _validators(feed: Feed) -> dict[str, str]:
     headers = {}
     if feed.etag:
@@ -198,32 +353,3 @@ def _entries(parsed: ParsedFeed, feed: Feed) -> list[PendingUrl]:
             )
         )
     return pending
-
-
-def _outcome(
-    page: FetchResult,
-    parsed: ParsedFeed | None,
-    status: FetchStatus,
-    when: datetime,
-    interval: int,
-    why: str,
-    body_hash: str | None,
-    new_entries: int,
-) -> PollOutcome:
-    return PollOutcome(
-        status=status.value,
-        http_status=page.status,
-        next_poll_at=when,
-        interval_seconds=interval,
-        interval_reason=why,
-        kind=parsed.kind.value if parsed else None,
-        title=parsed.title if parsed else None,
-        etag=page.headers.get("ETag")
-        if page.status != HTTPStatus.NOT_MODIFIED
-        else None,
-        last_modified=page.headers.get("Last-Modified")
-        if page.status != HTTPStatus.NOT_MODIFIED
-        else None,
-        content_hash=body_hash,
-        new_entries=new_entries,
-    )

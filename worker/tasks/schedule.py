@@ -32,20 +32,31 @@ class ScheduleTask(NewsfeedTask):
 
 @shared_task(base=ScheduleTask, bind=True, name="newsfeed.schedule_due_feeds")
 def schedule_due_feeds(self: ScheduleTask) -> dict[str, Any]:
-    """Enqueue one poll_feed per due feed, in batches, oldest first."""
+    """Enqueue one poll_feed per due feed, in batches, oldest first, up to the
+    per-tick cap; the rest stay due for the next tick."""
     from worker.tasks.poll import poll_feed  # noqa: PLC0415 - import cycle
 
     runtime, now = self.runtime, datetime.now(UTC)
-    with runtime.session() as session:
-        due = feeds.claim_due_feeds(
-            session,
-            now=now,
-            limit=runtime.settings.schedule_batch_size,
-            lease=POLL_LEASE,
-        )
+    settings = runtime.settings
+    batch = max(settings.schedule_batch_size, 1)
+    total = 0
     with poll_feed.app.producer_or_acquire() as producer:
-        for feed_id in due:
-            poll_feed.apply_async(kwargs={"feed_id": feed_id}, producer=producer)
-    if due:
-        log.info("feeds_scheduled", count=len(due))
-    return {"status": "scheduled", "count": len(due)}
+        while total < settings.schedule_max_per_tick:
+            # One short transaction per batch: the claim (lease) is committed before
+            # the batch is published, so a crash in between only delays those feeds
+            # by one lease, and a slow publish never holds the feeds table locked.
+            with runtime.session() as session:
+                due = feeds.claim_due_feeds(
+                    session,
+                    now=now,
+                    limit=min(batch, settings.schedule_max_per_tick - total),
+                    lease=POLL_LEASE,
+                )
+            for feed_id in due:
+                poll_feed.apply_async(kwargs={"feed_id": feed_id}, producer=producer)
+            total += len(due)
+            if len(due) < batch:
+                break
+    if total:
+        log.info("feeds_scheduled", count=total)
+    return {"status": "scheduled", "count": total}
