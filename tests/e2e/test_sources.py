@@ -151,7 +151,7 @@ def test_a_listing_page_is_polled_like_a_feed(crawl: Crawl) -> None:
     ]
     blocks = "".join(
         f'<article class="teaser"><h3><a href="{url}">Listed story number {n}</a></h3>'
-        f"<time datetime=\"{_iso(NOW)}\">today</time><p>Summary of story {n}.</p>"
+        f'<time datetime="{_iso(NOW)}">today</time><p>Summary of story {n}.</p>'
         "</article>"
         for url, n in teasers
     )

@@ -263,6 +263,24 @@ def test_redirects_are_followed_relative_to_the_current_url(fetcher, http_server
         http_server.url("/a/start"),
         http_server.url("/a/next?x=1"),
     )
+    assert result.moved_permanently  # 301 then 308: whoever stored /a/start may update
+
+
+def test_a_chain_with_a_temporary_hop_is_not_a_permanent_move(fetcher, http_server):
+    http_server.route("/p", status=301, headers={"Location": "/t"})
+    http_server.route("/t", status=302, headers={"Location": "/end"})
+    http_server.route("/end", "done")
+    assert not fetcher.fetch(http_server.url("/p")).moved_permanently
+    assert not fetcher.fetch(http_server.url("/end")).moved_permanently
+
+
+@pytest.mark.parametrize("media_type", ["application/gzip", "application/x-gzip"])
+def test_a_gzip_file_is_accepted_as_a_feed(fetcher, http_server, media_type):
+    http_server.route("/sitemap.xml.gz", b"\x1f\x8b...", content_type=media_type)
+    result = fetcher.fetch(http_server.url("/sitemap.xml.gz"), accept="feed")
+    assert result.body == b"\x1f\x8b..."
+    with pytest.raises(ContentError):
+        fetcher.fetch(http_server.url("/sitemap.xml.gz"), accept="html")
 
 
 def test_before_hop_is_called_before_every_request(fetcher, http_server):

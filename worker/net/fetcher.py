@@ -19,6 +19,7 @@ Every URL is hostile input, so a fetch is fenced on all sides:
 * **Whose environment** (S5): the session trusts no proxy variables or ``.netrc`` and
   keeps no cookies (see ``transport.py``).
 
+``responses.py`` judges the status line and headers (errors, media type, Retry-After).
 It deliberately does not retry (Celery does), cache, parse bodies, sniff feeds, or
 decide robots/rate/scope (``before_hop`` lets the caller do that per hop). Only the
 exception tree of ``worker.errors`` escapes ``fetch``.
@@ -36,9 +37,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
-from typing import Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
@@ -50,14 +48,10 @@ from schemas.enums import FailureReason
 from worker.errors import (
     BadScheme,
     ConnectionFailed,
-    ContentError,
     DeadlineExceeded,
     FetchTimeout,
-    HttpClientError,
     NewsfeedError,
-    RateLimited,
     Refused,
-    ServerError,
     TooManyRedirects,
 )
 from worker.net.decoding import (
@@ -68,6 +62,14 @@ from worker.net.decoding import (
     read_decoded,
 )
 from worker.net.guard import Resolver
+from worker.net.responses import (
+    MAX_RETRY_AFTER,
+    Accept,
+    check_media_type,
+    parse_content_type,
+    parse_retry_after,
+    raise_for_status,
+)
 from worker.net.transport import (
     POOL_CONNECTIONS,
     POOL_MAXSIZE,
@@ -76,8 +78,8 @@ from worker.net.transport import (
 )
 from worker.settings import Settings
 
-# The constants re-exported here were defined in this module before decoding.py and
-# transport.py were split out; importing them from ``worker.net.fetcher`` still works.
+# The names re-exported here were defined in this module before decoding.py,
+# transport.py and responses.py were split out; importing them from here still works.
 __all__ = [
     "ACCEPT_ENCODING",
     "CHUNK_SIZE",
@@ -96,10 +98,6 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
-Accept = Literal["html", "feed", "robots", "any"]
-
-# RELIABILITY rule 4: Retry-After is honoured up to one hour, never more.
-MAX_RETRY_AFTER = 3600.0
 # A timeout this close to the deadline is the deadline's doing, not the server's.
 _DEADLINE_SLACK = 0.05
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -262,11 +260,11 @@ class Fetcher:
         redirects: tuple[str, ...],
         started: float,
     ) -> FetchResult:
-        _raise_for_status(response)
+        raise_for_status(response)
         media_type, charset = parse_content_type(response.headers.get("Content-Type"))
         body, wire = b"", 0
         if response.status_code != 304:  # noqa: PLR2004 - Not Modified has no body
-            _check_media_type(media_type, accept)
+            check_media_type(media_type, accept)
             body, wire = self._read_body(response, cap, deadline, accept == "robots")
         return FetchResult(
             url=response.url,
@@ -378,82 +376,3 @@ def _translate(exc: Exception, deadline: float) -> NewsfeedError:
     if isinstance(exc, ValueError):  # InvalidURL, InvalidHeader, LocationParseError
         return Refused(str(exc), reason=FailureReason.URL_REJECTED)
     return ConnectionFailed(str(exc))
-
-
-def _raise_for_status(response: requests.Response) -> None:
-    status = response.status_code
-    if 200 <= status < 300 or status == 304:  # noqa: PLR2004
-        return
-    retry_after = response.headers.get("Retry-After")
-    if status == 429 or (status == 503 and retry_after):  # noqa: PLR2004
-        raise RateLimited(
-            f"HTTP {status}",
-            retry_after=parse_retry_after(retry_after),
-            http_status=status,
-        )
-    if status >= 500:  # noqa: PLR2004
-        raise ServerError(f"HTTP {status}", http_status=status)
-    if status >= 400:  # noqa: PLR2004
-        raise HttpClientError(f"HTTP {status}", http_status=status)
-    raise ContentError(f"unexpected HTTP {status}", http_status=status)
-
-
-def parse_retry_after(
-    value: str | None, *, now: datetime | None = None
-) -> float | None:
-    """Seconds to wait from a Retry-After value (RFC 9110 10.2.3), at most one hour."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        seconds = float(value)
-    else:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-
-
-def parse_content_type(value: str | None) -> tuple[str, str | None]:
-    """``("text/html", "utf-8")`` from ``"text/HTML; charset=UTF-8"``."""
-    if not value:
-        return "", None
-    media_type, _, params = value.partition(";")
-    charset = None
-    for param in params.split(";"):
-        name, _, val = param.partition("=")
-        if name.strip().lower() == "charset":
-            charset = val.strip().strip("\"'").lower() or None
-    return media_type.strip().lower(), charset
-
-
-def _check_media_type(media_type: str, accept: Accept) -> None:
-    if accept == "any" or not media_type:
-        return  # a missing type is sniffed by the parser later
-    if accept == "html":
-        if media_type not in ("text/html", "application/xhtml+xml"):
-            raise ContentError(
-                f"{media_type} is not HTML", reason=FailureReason.NOT_HTML
-            )
-    elif accept == "feed":
-        # Feeds arrive as anything textual; the feed parser sniffs (B5).
-        if not (media_type.startswith("text/") or _is_structured_text(media_type)):
-            raise ContentError(
-                f"{media_type} is not a feed", reason=FailureReason.NOT_FEED
-            )
-    elif not media_type.startswith("text/"):
-        raise ContentError(f"robots.txt served as {media_type}")
-
-
-# A sitemap may be a gzip file served as such (sitemap.xml.gz, sitemaps.org §4);
-# the feed parser unpacks it with its own cap.
-_GZIP_TYPES = frozenset({"application/gzip", "application/x-gzip"})
-
-
-def _is_structured_text(media_type: str) -> bool:
-    subtype = media_type.partition("/")[2]
-    return "xml" in subtype or "json" in subtype or media_type in _GZIP_TYPES
