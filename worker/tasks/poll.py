@@ -22,7 +22,7 @@ from celery import shared_task
 from sqlmodel import Session
 
 from schemas import Feed
-from schemas.enums import FeedKind, FetchStatus, Stage
+from schemas.enums import FailureReason, FeedKind, FetchStatus, Stage
 from schemas.messages import ParsedFeed
 from worker.logs import get_logger
 from worker.net.fetcher import FetchResult
@@ -43,6 +43,7 @@ log = get_logger(__name__)
 
 # A feed silent for less than this is never called stale, however regular it was.
 STALE_FLOOR = timedelta(hours=1)
+CONTENT_FAILURES = frozenset({FailureReason.UNPARSEABLE, FailureReason.NOT_FEED})
 # Sitemap indexes nested deeper than this under a feed added by hand are not followed.
 MAX_INDEX_DEPTH = 2
 
@@ -80,13 +81,16 @@ class PollTask(NewsfeedTask):
                 if is_permanent(failure.reason)
                 else None
             )
+            # A document that could not be read is tried again on the feed's normal
+            # schedule (the next version may be fine); transport and server errors
+            # back off.
             when = _schedule(
                 settings,
                 feed,
                 now,
                 _activity(feed),
                 Hints(retry_after=failure.retry_after),
-                error_streak=streak,
+                error_streak=0 if failure.reason in CONTENT_FAILURES else streak,
             )
             outcome = PollOutcome(
                 status=failure.status.value,
