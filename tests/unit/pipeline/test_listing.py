@@ -66,6 +66,7 @@ def test_there_is_a_fixture_for_each_required_layout():
         "archive-paginated",
         "non-english",
         "no-listing",
+        "homepage-sections",
     }
     assert required <= names
     assert all(page.with_name(f"{page.stem}.expected.json").exists() for page in CASES)
@@ -118,6 +119,25 @@ def test_heavy_furniture_page_ignores_sidebar_menus_ticker_and_footer():
         "ethics-policy",  # footer
     ):
         assert furniture not in text
+
+
+def test_homepage_sections_keep_story_lists_and_drop_labels_and_section_links():
+    page = LISTINGS / "homepage-sections.html"
+    feed = parse_listing(page.read_bytes(), url=str(_expected(page)["url"]))
+
+    urls = [entry.url for entry in feed.entries]
+    # Section headings, kicker links, short "quick links", the page header's and
+    # footer's links are not stories; a plain list of headlines is.
+    site = "https://www.brenneryard.example"
+    for path in ("/news/", "/sport/", "/valley-news/", "/news/weather.html"):
+        assert f"{site}{path}" not in urls
+    assert not any("story-tip" in url or "twelve-front-pages" in url for url in urls)
+    assert "https://www.brenneryard.example/news/market.html" in urls
+    # The "Live" flag beside the link is not part of the headline; the kicker link
+    # in the item's footer does not cut the item's date and summary off.
+    assert feed.entries[0].title == "Flood warning for the lower valley"
+    assert feed.entries[0].published == datetime(2026, 11, 21, 18, 0, tzinfo=UTC)
+    assert feed.entries[0].summary is not None
 
 
 def test_non_english_page_is_decoded_with_its_declared_charset():
@@ -417,6 +437,27 @@ def test_pagination_labels(label: str, is_pagination: bool):
 )
 def test_furniture_class_names(sig: str, is_furniture: bool):
     assert is_furniture_signature(sig) is is_furniture
+
+
+def test_a_plain_list_of_headlines_is_a_listing_and_a_list_of_labels_is_not():
+    stories = [
+        f'<li><a href="/news/{word}.html">The {word} story of the day is this</a></li>'
+        for word in ("ferry", "bridge", "market")
+    ]
+    labels = [
+        f'<li><a href="/news/{word}.html">{word.title()}</a></li>'
+        for word in ("weather", "traffic", "notices")
+    ]
+
+    feed = parse_listing(_listing(*stories), url=URL)
+    with pytest.raises(ContentError):
+        parse_listing(_listing(*labels), url=URL)
+
+    assert [entry.url.rpartition("/")[2] for entry in feed.entries] == [
+        "ferry.html",
+        "bridge.html",
+        "market.html",
+    ]
 
 
 def test_entries_keep_document_order():

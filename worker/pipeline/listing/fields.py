@@ -64,7 +64,11 @@ def title_of(anchors: list[HtmlElement], block: HtmlElement) -> tuple[int, str]:
     for anchor in anchors:
         heading = heading_of(anchor)
         if heading is not None and text_of(heading):
-            found.append((HEADING_TITLE, text_of(heading)))
+            # A link inside the heading is the headline; the heading around it may
+            # add a kicker ("Live", "Opinion"). A heading inside the link is it.
+            anchor_in_heading = heading in anchor.iterancestors()
+            text = text_of(anchor) if anchor_in_heading else ""
+            found.append((HEADING_TITLE, text or text_of(heading)))
         elif text_of(anchor):
             found.append((ANCHOR_TITLE, text_of(anchor)))
         else:

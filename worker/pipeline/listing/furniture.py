@@ -3,8 +3,8 @@
 A box is furniture when it is
 
 * a ``nav``, ``aside``, ``menu`` or ``dialog`` element, or a ``header``/``footer``
-  that does not belong to an ``<article>`` (WHATWG HTML §4.3.3: a header inside an
-  article is that article's header);
+  that does not belong to an ``<article>`` or a list item (WHATWG HTML §4.3.3: a
+  header inside an article is that article's header);
 * a landmark or widget role that is not the main content (``navigation``, ``banner``,
   ``contentinfo``, ``complementary``, ``search``, ``menu``…);
 * hidden (``hidden``, ``aria-hidden="true"``, ``display:none``): collapsed mega-menus;
@@ -33,6 +33,8 @@ from worker.pipeline.extract.dom import HtmlElement, signature, words
 
 _FURNITURE_TAGS = frozenset({"nav", "aside", "menu", "dialog"})
 _PAGE_EDGE_TAGS = frozenset({"header", "footer"})
+# A header or footer inside one of these is a story's or a list item's own.
+_OWNERS = ("article", "li")
 _FURNITURE_ROLES = frozenset(
     {"navigation", "banner", "contentinfo", "complementary", "menu", "menubar"}
     | {"search", "dialog", "alertdialog", "toolbar", "tablist"}
@@ -86,7 +88,7 @@ def is_furniture_box(element: HtmlElement) -> bool:
     style = (get("style") or "").replace(" ", "").lower()
     if "display:none" in style or "visibility:hidden" in style:
         return True
-    if tag in _PAGE_EDGE_TAGS and next(element.iterancestors("article"), None) is None:
+    if tag in _PAGE_EDGE_TAGS and next(element.iterancestors(*_OWNERS), None) is None:
         return True
     sig = signature(element)
     return bool(sig) and is_furniture_signature(sig)

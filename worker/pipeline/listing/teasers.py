@@ -9,10 +9,11 @@
    image, summary and date. :func:`_owners` computes, in one linear pass, which story
    each ancestor of a link belongs to.
 3. Scores: +2 a story-shaped URL, +2 a headline element around or inside the link,
-   +1 a date, +1 an ``<article>`` (or schema.org Article) in the block, +1 three or
-   more blocks of the same tag/class shape under the same kind of parent, +1 a title
-   of headline length; -3 a link inside running prose (an in-body link). A block
-   that scores :data:`ACCEPT_SCORE` or more is a teaser.
+   +1 a date, +1 an ``<article>`` (or schema.org Article) in the block, +1 a title
+   of headline length, +1 three or more blocks of the same tag/class shape under the
+   same kind of parent (+2 when three in four of them have headline-length titles);
+   -3 a link inside running prose (an in-body link). A block that scores
+   :data:`ACCEPT_SCORE` or more is a teaser.
 4. Entries: one per story (canonical URL), in the document order of its first link,
    with the best title of all its links and the date, summary and image of its
    best-scoring block (falling back to its other blocks).
@@ -23,15 +24,16 @@ canonicalise the URLs it returns (they are absolute, as found, without fragment)
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from urllib.parse import urlsplit
 
 from schemas.messages import FeedEntry
 from worker.pipeline.extract.dom import HtmlElement, absolute_url, text_of
 from worker.pipeline.listing.fields import (
     HEADING_TITLE,
+    heading_of,
     image_of,
     published_of,
     summary_of,
@@ -45,6 +47,7 @@ ACCEPT_SCORE = 3
 # Anchors examined per page: a hostile page can hold millions; real fronts < 2,000.
 MAX_ANCHORS = 10_000
 _REPEATED = 3  # blocks of one shape that make a list
+_MOSTLY = (3, 4)  # three in four of a list's titles are headlines: a list of stories
 _HEADLINE_CHARS = 20
 _HEADLINE_WORDS = 4
 _PROSE_CHARS = 40  # text around a link in its paragraph that makes it an in-body link
@@ -76,7 +79,9 @@ class Teaser:
 def find_teasers(root: HtmlElement, *, base: str, page_url: str) -> list[list[Teaser]]:
     """The accepted stories of a page, each as its teaser blocks; document order."""
     links = _candidate_links(root, base, page_url)
-    owner = _owners(links)
+    # Labels such as a kicker's section link ("Valley news") must not split a teaser
+    # block in two: only story-shaped or headline-like links own their ancestors.
+    owner = _owners([link for link in links if not _is_label_link(link)])
     teasers: dict[tuple[str, HtmlElement], Teaser] = {}
     for link in links:
         block = _block(link.anchor, owner, link.key)
@@ -85,10 +90,14 @@ def find_teasers(root: HtmlElement, *, base: str, page_url: str) -> list[list[Te
             teaser = Teaser(link.key, link.url, block, score=link.url_score)
             teasers[(link.key, block)] = teaser
         teaser.anchors.append(link.anchor)
-    shapes = Counter(_shape(teaser.block) for teaser in teasers.values())
+    groups: dict[tuple[str, ...], list[Teaser]] = {}
+    for teaser in teasers.values():
+        _score(teaser)
+        groups.setdefault(_shape(teaser.block), []).append(teaser)
+    for group in groups.values():
+        _score_repetition(group)
     stories: dict[str, list[Teaser]] = {}
     for teaser in teasers.values():
-        _score(teaser, repeated=shapes[_shape(teaser.block)] >= _REPEATED)
         stories.setdefault(teaser.key, []).append(teaser)
     return [
         found
@@ -199,11 +208,19 @@ def _block(
         node = parent
 
 
-def _shape(block: HtmlElement) -> tuple[str, str, str, str]:
-    parent = block.getparent()
-    if parent is None:
-        return "", "", str(block.tag), _first_class(block)
-    return str(parent.tag), _first_class(parent), str(block.tag), _first_class(block)
+def _is_label_link(link: _Link) -> bool:
+    if link.url_score > UNSURE:
+        return False
+    return not _is_headline(text_of(link.anchor)) and heading_of(link.anchor) is None
+
+
+def _shape(block: HtmlElement) -> tuple[str, ...]:
+    """Tag and first class of the block, its parent and grandparent: cards in the
+    rows of one grid share a shape, two lists in two different boxes do not."""
+    shape = [str(block.tag), _first_class(block)]
+    for ancestor in islice(block.iterancestors(), 2):
+        shape += [str(ancestor.tag), _first_class(ancestor)]
+    return tuple(shape)
 
 
 def _first_class(element: HtmlElement) -> str:
@@ -212,21 +229,33 @@ def _first_class(element: HtmlElement) -> str:
     return classes[0].rstrip("0123456789-_") if classes else ""
 
 
-def _score(teaser: Teaser, *, repeated: bool) -> None:
+def _score(teaser: Teaser) -> None:
     teaser.title = title_of(teaser.anchors, teaser.block)
-    title = teaser.title[1]
     if teaser.title[0] >= HEADING_TITLE:
         teaser.score += 2
     if published_of(teaser.block) is not None:
         teaser.score += 1
     if _has_article(teaser.block):
         teaser.score += 1
-    if repeated:
-        teaser.score += 1
-    if len(title) >= _HEADLINE_CHARS or len(title.split()) >= _HEADLINE_WORDS:
+    if _is_headline(teaser.title[1]):
         teaser.score += 1
     if any(_is_in_prose(anchor) for anchor in teaser.anchors):
         teaser.score -= 3
+
+
+def _score_repetition(group: list[Teaser]) -> None:
+    """+1 for blocks repeated in one shape; +1 more when most of them carry
+    headline-length titles: a list of stories, not of labels."""
+    if len(group) < _REPEATED:
+        return
+    headlines = sum(1 for teaser in group if _is_headline(teaser.title[1]))
+    bonus = 2 if headlines * _MOSTLY[1] >= len(group) * _MOSTLY[0] else 1
+    for teaser in group:
+        teaser.score += bonus
+
+
+def _is_headline(title: str) -> bool:
+    return len(title) >= _HEADLINE_CHARS or len(title.split()) >= _HEADLINE_WORDS
 
 
 def _has_article(block: HtmlElement) -> bool:
