@@ -138,9 +138,11 @@ def _candidate_links(root: HtmlElement, base: str, page_url: str) -> list[_Link]
     for count, anchor in enumerate(root.iter("a")):
         if count >= MAX_ANCHORS:
             break
-        link = _candidate(anchor, base, site, page_key)
-        if link is not None and not is_in_furniture(anchor, furniture):
-            links.append(link)
+        # Furniture first: it is memoised per element and holds most of a page's links.
+        if anchor.get("href") and not is_in_furniture(anchor, furniture):
+            link = _candidate(anchor, base, site, page_key)
+            if link is not None:
+                links.append(link)
     return links
 
 
