@@ -34,7 +34,6 @@ import re
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
-from lxml import etree
 from protego import Protego
 from pydantic import BaseModel, ConfigDict
 
@@ -48,7 +47,12 @@ from worker.pipeline.extract.dom import (
     clean_text,
     text_of,
 )
-from worker.pipeline.listing import looks_like_html, parse_listing
+from worker.pipeline.listing import (
+    looks_like_html,
+    parse_html,
+    parse_listing,
+    split_content_type,
+)
 from worker.pipeline.urls import canonical_url, registrable_domain
 
 __all__ = [
@@ -100,9 +104,6 @@ COMMON_FEED_PATHS = (
     "sitemap_index.xml",
 )
 
-_PARSER = etree.HTMLParser(
-    encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True
-)
 # Declared types (lower case, parameters dropped) that name a feed format.
 _FEED_TYPES = {
     "application/rss+xml": FeedKind.RSS,
@@ -131,7 +132,7 @@ def discover_feeds(
     ``link_alternate`` candidates come first, then ``page_link`` ones, each in page
     order. Returns ``()`` for a document that is not HTML; never raises.
     """
-    root = _parse_html(data, content_type)
+    root = _parse_page(data, content_type)
     if root is None:
         return ()
     base = base_url(root, url)
@@ -140,23 +141,11 @@ def discover_feeds(
     return _unique([*declared, *linked])
 
 
-def _parse_html(data: bytes, content_type: str | None) -> HtmlElement | None:
-    text = decode_html(data, _charset(content_type))
+def _parse_page(data: bytes, content_type: str | None) -> HtmlElement | None:
+    text = decode_html(data, split_content_type(content_type)[1])
     if not text.strip() or not looks_like_html(text):
         return None
-    try:
-        root = etree.fromstring(text.encode("utf-8", "replace"), parser=_PARSER)
-    except (etree.LxmlError, ValueError):
-        return None
-    return root if root is not None and isinstance(root.tag, str) else None
-
-
-def _charset(content_type: str | None) -> str | None:
-    for param in (content_type or "").split(";")[1:]:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset" and value.strip():
-            return value.strip().strip("\"'")
-    return None
+    return parse_html(text)
 
 
 def _declared_feeds(root: HtmlElement, base: str) -> list[FeedCandidate]:

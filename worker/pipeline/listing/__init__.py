@@ -41,7 +41,14 @@ from worker.pipeline.extract.decode import decode_html
 from worker.pipeline.extract.dom import HtmlElement, absolute_url, base_url, text_of
 from worker.pipeline.listing.teasers import entry_of, find_teasers
 
-__all__ = ["MAX_ENTRIES", "MIN_ENTRIES", "looks_like_html", "parse_listing"]
+__all__ = [
+    "MAX_ENTRIES",
+    "MIN_ENTRIES",
+    "looks_like_html",
+    "parse_html",
+    "parse_listing",
+    "split_content_type",
+]
 
 # A listing shows tens of stories; thousands are a sitemap in disguise or a trap, and
 # the poller enqueues every entry it is given.
@@ -83,7 +90,7 @@ def parse_listing(
         ContentError: ``NOT_HTML`` when the document is not an HTML page;
             ``NO_CONTENT`` when it is empty or lists fewer than two stories.
     """
-    media_type, charset = _split_content_type(content_type)
+    media_type, charset = split_content_type(content_type)
     if _is_refused_type(media_type):
         raise ContentError(f"not HTML: {media_type}", reason=FailureReason.NOT_HTML)
     text = decode_html(data, charset)
@@ -91,7 +98,7 @@ def parse_listing(
         raise ContentError("empty document", reason=FailureReason.NO_CONTENT)
     if not looks_like_html(text):
         raise ContentError("not an HTML page", reason=FailureReason.NOT_HTML)
-    root = _parse(text)
+    root = parse_html(text)
     if root is None:
         raise ContentError("no HTML element tree", reason=FailureReason.NOT_HTML)
     base = base_url(root, url)
@@ -126,7 +133,8 @@ def looks_like_html(text: str) -> bool:
     return first.group(1).lower().rpartition(":")[2] not in _FEED_ROOTS
 
 
-def _split_content_type(content_type: str | None) -> tuple[str, str | None]:
+def split_content_type(content_type: str | None) -> tuple[str, str | None]:
+    """``(media type, charset)`` of a Content-Type header; ``("", None)`` if absent."""
     if not content_type:
         return "", None
     media_type, _, params = content_type.partition(";")
@@ -148,7 +156,8 @@ def _is_refused_type(media_type: str) -> bool:
     )
 
 
-def _parse(text: str) -> HtmlElement | None:
+def parse_html(text: str) -> HtmlElement | None:
+    """One lxml parse of decoded ``text`` (no network, no comments); None if empty."""
     try:
         root = etree.fromstring(text.encode("utf-8", "replace"), parser=_PARSER)
     except (etree.LxmlError, ValueError):
