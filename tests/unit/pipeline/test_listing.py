@@ -21,6 +21,7 @@ from schemas.enums import FailureReason, FeedKind
 from schemas.messages import FeedEntry
 from worker.errors import ContentError
 from worker.pipeline.listing import MAX_ENTRIES, parse_listing
+from worker.pipeline.listing.fields import text_exceeds
 from worker.pipeline.listing.furniture import is_furniture_signature
 from worker.pipeline.listing.shapes import (
     SECTION,
@@ -314,6 +315,10 @@ def test_documents_that_are_not_html_raise_not_html(
 _TWO_STORIES = _item("/a/b-c-d", "The first story headline") + _item(
     "/a/e-f-g", "The second story headline"
 )
+_MANY_LINKS = b"".join(
+    b"<a href='/n/story-%d'>Headline number %d of many here</a> " % (i, i)
+    for i in range(10_000)
+)
 
 
 @pytest.mark.parametrize(
@@ -333,6 +338,11 @@ _TWO_STORIES = _item("/a/b-c-d", "The first story headline") + _item(
         b'<meta charset="utf-16"><ul>' + _TWO_STORIES.encode() + b"caf\xe9</ul>",
         b"<<<>>><a href='http://[::1'>bad url</a><a href='javascript:x()'>js</a>",
         b"<html><body><a href='//[bad'>x</a><a href='http://%zz/'>y</a></body></html>",
+        # Boxes whose text every link would read: quadratic if read in full.
+        b"<h2>" + _MANY_LINKS + b"</h2>",
+        b"<div class='top-headline-list'><div>" + _MANY_LINKS + b"</div></div>",
+        b"<p>" + _MANY_LINKS + b"</p>",
+        b"<ul>" + _TWO_STORIES.encode() + b"<li>" + b"<div>" * 250 + b"word " * 500_000,
     ],
     ids=[
         "empty",
@@ -345,6 +355,10 @@ _TWO_STORIES = _item("/a/b-c-d", "The first story headline") + _item(
         "lying-meta-charset",
         "broken-markup",
         "broken-urls",
+        "10k-links-in-a-heading",
+        "10k-links-in-a-title-box",
+        "10k-links-in-a-paragraph",
+        "deep-box-of-text-in-a-teaser",
     ],
 )
 def test_hostile_input_gives_a_listing_or_a_content_error(data: bytes):
@@ -458,6 +472,15 @@ def test_a_plain_list_of_headlines_is_a_listing_and_a_list_of_labels_is_not():
         "bridge.html",
         "market.html",
     ]
+
+
+@pytest.mark.parametrize(
+    ("limit", "exceeds"), [(0, True), (7, True), (8, False), (100, False)]
+)
+def test_text_exceeds_counts_collapsed_text(limit: int, exceeds: bool):
+    box = etree.fromstring("<p>ab <b> cd </b>\n  e<i>f</i></p>")  # "ab cd ef"
+
+    assert text_exceeds(box, limit) is exceeds
 
 
 def test_entries_keep_document_order():

@@ -63,12 +63,16 @@ def title_of(anchors: list[HtmlElement], block: HtmlElement) -> tuple[int, str]:
     found = []
     for anchor in anchors:
         heading = heading_of(anchor)
-        if heading is not None and text_of(heading):
-            # A link inside the heading is the headline; the heading around it may
-            # add a kicker ("Live", "Opinion"). A heading inside the link is it.
-            anchor_in_heading = heading in anchor.iterancestors()
-            text = text_of(anchor) if anchor_in_heading else ""
-            found.append((HEADING_TITLE, text or text_of(heading)))
+        # A link inside a heading is the headline; the heading around it may add a
+        # kicker ("Live", "Opinion"). A heading inside the link is the headline.
+        # (A heading around the link is never read whole: one heading can hold
+        # thousands of links on a hostile page.)
+        if heading is not None and heading in anchor.iterancestors():
+            text = text_of(anchor)
+        else:
+            text = text_of(heading) if heading is not None else ""
+        if text:
+            found.append((HEADING_TITLE, text))
         elif text_of(anchor):
             found.append((ANCHOR_TITLE, text_of(anchor)))
         else:
@@ -92,8 +96,8 @@ def heading_of(anchor: HtmlElement) -> HtmlElement | None:
             return ancestor
         # A "headline" box that holds much more than the link (a table cell with the
         # date and summary) is the teaser itself, not its heading.
-        if _TITLE_CLASS.search(signature(ancestor)) and len(text_of(ancestor)) <= (
-            _HEADING_WRAP * len(text_of(anchor))
+        if _TITLE_CLASS.search(signature(ancestor)) and not text_exceeds(
+            ancestor, _HEADING_WRAP * len(text_of(anchor))
         ):
             return ancestor
         if depth >= _HEADING_DEPTH:
@@ -104,6 +108,28 @@ def heading_of(anchor: HtmlElement) -> HtmlElement | None:
     return None
 
 
+def text_exceeds(element: HtmlElement, limit: int) -> bool:
+    """True if the text inside ``element``, whitespace collapsed, is longer than
+    ``limit``; reads only as far as it must (a box can hold a whole hostile page).
+
+    Each text node is read up to a few times ``limit`` characters, so a node that is
+    mostly whitespace beyond that point can be under-counted.
+    """
+    parts: list[str] = []
+    estimate = 0  # an over-estimate: words split at tags count a space too many
+    check_at = limit
+    budget = limit * 4 + 64
+    for chunk in element.itertext():
+        part = chunk[:budget]
+        parts.append(part)
+        estimate += len(part)
+        if estimate > check_at:
+            if len(clean_text("".join(parts))) > limit:
+                return True
+            check_at = estimate * 2
+    return len(clean_text("".join(parts))) > limit
+
+
 def published_of(block: HtmlElement) -> datetime | None:
     """The first date the block shows, in UTC, or None."""
     for time in block.iter("time"):
@@ -111,10 +137,10 @@ def published_of(block: HtmlElement) -> datetime | None:
         if parsed is not None:
             return parsed.astimezone(UTC)
     for element in block.iter():
-        if len(element) > _SMALL_ELEMENT:
+        if len(element) > _SMALL_ELEMENT or text_exceeds(element, _MAX_DATE_TEXT):
             continue
         text = text_of(element)
-        if not text or len(text) > _MAX_DATE_TEXT:
+        if not text:
             continue
         if _DATE_CLASS.search(signature(element)):
             parsed = parse_datetime(text) or parse_prose_date(text) or _dotted(text)

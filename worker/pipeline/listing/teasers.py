@@ -37,6 +37,7 @@ from worker.pipeline.listing.fields import (
     image_of,
     published_of,
     summary_of,
+    text_exceeds,
     title_of,
 )
 from worker.pipeline.listing.furniture import is_in_furniture
@@ -271,9 +272,10 @@ def _has_article(block: HtmlElement) -> bool:
 
 
 def _is_in_prose(anchor: HtmlElement) -> bool:
+    """True if the paragraph around the link has much more text than the link."""
     parent = anchor.getparent()
     if parent is None or parent.tag != "p":
         return False
     own = len(text_of(anchor))
-    around = len(text_of(parent)) - own
-    return around >= _PROSE_CHARS and around >= _PROSE_RATIO * max(own, 1)
+    needed = max(_PROSE_CHARS, _PROSE_RATIO * max(own, 1))
+    return text_exceeds(parent, own + needed - 1)
