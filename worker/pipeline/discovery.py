@@ -6,7 +6,8 @@ hint of what it is (``kind``, from the declared type or the URL's name):
 * ``link_alternate``: ``<link rel="alternate">`` with an RSS, RDF, Atom or JSON Feed
   type, and ``rel="feed"`` (the HTML5 / microformats feed link) in the page;
 * ``page_link``: ordinary same-site ``<a href>`` links whose URL is named like a feed
-  (``/feed``, ``/rss.xml``, ``.atom``…), as "RSS" buttons are;
+  (``/feed``, ``/rss.xml``, ``.atom``…), as "RSS" buttons are; the first
+  :data:`MAX_PAGE_LINKS` only;
 * ``common_path``: the paths where CMSs publish feeds and sitemaps
   (:data:`COMMON_FEED_PATHS`), under the page's directory and the site root;
 * ``robots_sitemap``: the ``Sitemap:`` lines of robots.txt, read with Protego;
@@ -57,6 +58,7 @@ from worker.pipeline.urls import canonical_url, registrable_domain
 
 __all__ = [
     "COMMON_FEED_PATHS",
+    "MAX_PAGE_LINKS",
     "FeedCandidate",
     "FeedSource",
     "common_feed_candidates",
@@ -122,6 +124,9 @@ _FEED_NAME = re.compile(
     re.IGNORECASE,
 )
 _MAX_LINKS = 10_000  # anchors looked at per page; see listing.teasers.MAX_ANCHORS
+# Feed-named links kept per page: a site offers a handful of feeds; a page with
+# hundreds (a comments feed per story) would have the caller probe each.
+MAX_PAGE_LINKS = 20
 
 
 def discover_feeds(
@@ -189,7 +194,7 @@ def _linked_feeds(root: HtmlElement, base: str, page_url: str) -> list[FeedCandi
         return []
     found = []
     for count, anchor in enumerate(root.iter("a")):
-        if count >= _MAX_LINKS:
+        if count >= _MAX_LINKS or len(found) >= MAX_PAGE_LINKS:
             break
         url = absolute_url(anchor.get("href"), base)
         if url is None or not _is_feed_named(url):

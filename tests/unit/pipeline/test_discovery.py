@@ -10,6 +10,7 @@ import pytest
 from schemas.enums import FeedKind
 from worker.pipeline.discovery import (
     COMMON_FEED_PATHS,
+    MAX_PAGE_LINKS,
     FeedCandidate,
     common_feed_candidates,
     common_feed_urls,
@@ -138,6 +139,15 @@ def test_the_news_feed_fixture_declares_its_rss_feed():
             source="link_alternate",
         ),
     )
+
+
+def test_feed_named_links_are_capped():
+    links = "".join(f'<a href="/story-{i}/feed">Comments {i}</a>' for i in range(500))
+
+    found = discover_feeds(f"<html><body>{links}</body></html>".encode(), url=URL)
+
+    assert len(found) == MAX_PAGE_LINKS
+    assert found[0].url == "https://www.harbour.example/story-0/feed"
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@
   class names a date, else an element that is nothing but a date (ISO 8601,
   ``21.11.2026``, ``November 21, 2026``); in UTC.
 * Summary: the first paragraph (``p``, ``dd``, ``font``, or a box whose class says
-  summary/excerpt/standfirst/dek) of 25 characters or more that is not the title, a
+  summary/excerpt/standfirst/dek) of 25 to 1,000 characters that is not the title, a
   byline, a kicker or a date.
 * Image: the first ``img``/``source`` that is not a tracking pixel, preferring the
   lazy-loading attributes (``data-src``…) over a placeholder ``src``, then ``srcset``.
@@ -44,6 +44,7 @@ _SUMMARY_CLASS = re.compile(
 )
 _NOT_SUMMARY_CLASS = re.compile(r"byline|author|kicker|label|eyebrow|category|meta")
 _SUMMARY_CHARS = 25
+_MAX_SUMMARY_CHARS = 1000
 _MAX_DATE_TEXT = 120
 _HEADING_WRAP = 2  # a headline box holds at most this many times its link's text
 _HEADING_DEPTH = 3  # ancestors looked at for a headline box
@@ -175,6 +176,8 @@ def summary_of(block: HtmlElement, title: str) -> str | None:
         if next(element.iter(*HEADINGS, "time"), None) is not None:
             continue
         if next(element.iterancestors(*HEADINGS), None) is not None:
+            continue
+        if text_exceeds(element, _MAX_SUMMARY_CHARS):  # a story body, not a teaser
             continue
         text = text_of(element)
         if len(text) >= _SUMMARY_CHARS and not (title and title in text):
