@@ -192,7 +192,7 @@ def _linked_feeds(root: HtmlElement, base: str, page_url: str) -> list[FeedCandi
         site = registrable_domain(page_url)
     except ValueError:
         return []
-    found = []
+    found: list[FeedCandidate] = []
     for count, anchor in enumerate(root.iter("a")):
         if count >= _MAX_LINKS or len(found) >= MAX_PAGE_LINKS:
             break
