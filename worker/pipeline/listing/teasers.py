@@ -7,7 +7,9 @@
 2. Teaser blocks: a link's block is its largest ancestor that links to no other
    story: the card, list item, table cell or ``<article>`` holding its headline,
    image, summary and date. :func:`_owners` computes, in one linear pass, which story
-   each ancestor of a link belongs to.
+   each ancestor of a link belongs to. Label links (an unsure URL with a short text
+   outside any heading, such as a kicker's section link) take no part, so they do
+   not cut a teaser in two.
 3. Scores: +2 a story-shaped URL, +2 a headline element around or inside the link,
    +1 a date, +1 an ``<article>`` (or schema.org Article) in the block, +1 a title
    of headline length, +1 three or more blocks of the same tag/class shape under the
