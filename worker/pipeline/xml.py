@@ -14,13 +14,22 @@ are refused or harmless (../shared/RELIABILITY.md B6 and the lxml section):
   10,000-deep document stops early instead of exhausting memory or the stack.
 
 Malformed documents are common in the wild (feedparser's "illformed" corpus), so the
-parser runs in ``recover`` mode and keeps what it can. HTML named entities that a feed
-uses without declaring them (``&nbsp;``, ``&eacute;``, ``&rsquo;``: XML knows only five)
-are rewritten to numeric character references before parsing; libxml2 would otherwise
-drop them and, in recover mode, the text that follows.
+parser runs in ``recover`` mode and keeps what it can. Two faults are repaired in the
+bytes before parsing, outside CDATA sections, because libxml2 in recover mode drops
+them together with text around them:
 
-What this module does not do: decide what a document *is* (see ``feeds.py``), decode
-HTTP charsets (libxml2 reads the BOM and the XML declaration), or fetch anything.
+* HTML named entities used without a declaration (``&nbsp;``, ``&eacute;``,
+  ``&rsquo;``: XML knows only five) become numeric character references;
+* a bare ampersand (``AT&T``, ``Q&A``, ``&`` alone) becomes ``&amp;``.
+
+Other undeclared names (``&xxe;``) are left alone, to stay unresolved reference nodes.
+The repairs work on ASCII-compatible bytes; callers that know the encoding (the feed
+package decodes first and passes UTF-8) say so with ``encoding=``, which overrides the
+XML declaration.
+
+What this module does not do: decide what a document *is* (see ``feeds/``), choose an
+encoding (``feeds/encoding.py`` does; without ``encoding=`` libxml2 reads the BOM and
+the XML declaration), or fetch anything.
 
 References: XML 1.0 (5th ed.) §4.1 and §4.6 (entities); lxml's "FAQ: How do I use lxml
 safely as a web-service endpoint?"; scrapy ``scrapy/utils/sitemap.py`` (same options).
@@ -41,7 +50,13 @@ _XML_PREDEFINED = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
 # HTML 4 names (html.entities.name2codepoint): the ones feeds actually use undeclared.
 # The pattern only runs on ASCII-compatible bytes; in UTF-16 it simply never matches.
-_HTML_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+# A CDATA section is matched whole so nothing inside it changes; an unterminated one
+# runs to the end (the second branch), so the scan stays linear.
+_REPAIRABLE = re.compile(
+    rb"<!\[CDATA\[(?:.*?\]\]>|.*)"
+    rb"|&(?:([A-Za-z][A-Za-z0-9._-]{0,31});|#[0-9]{1,8};|#[xX][0-9A-Fa-f]{1,8};)?",
+    re.DOTALL,
+)
 _HTML_CODEPOINTS = {
     name.encode("ascii"): code
     for name, code in html.entities.name2codepoint.items()
@@ -49,9 +64,10 @@ _HTML_CODEPOINTS = {
 }
 
 
-def _make_parser() -> etree.XMLParser:
+def _make_parser(encoding: str | None) -> etree.XMLParser:
     # Every option is a safety decision; see the module docstring and RELIABILITY.md S9.
     return etree.XMLParser(
+        encoding=encoding,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -62,23 +78,35 @@ def _make_parser() -> etree.XMLParser:
     )
 
 
-def _declare_html_entities(data: bytes) -> bytes:
-    def replace(match: re.Match[bytes]) -> bytes:
-        code = _HTML_CODEPOINTS.get(match.group(1))
-        return match.group(0) if code is None else b"&#%d;" % code
+def _repair(match: re.Match[bytes]) -> bytes:
+    whole, name = match.group(0), match.group(1)
+    if whole == b"&":
+        return b"&amp;"
+    if name is None:
+        return whole  # a CDATA section or a character reference
+    code = _HTML_CODEPOINTS.get(name)
+    return whole if code is None else b"&#%d;" % code
 
-    return _HTML_ENTITY.sub(replace, data)
+
+def repair_references(data: bytes) -> bytes:
+    """``data`` with undeclared HTML entities and bare ampersands made well-formed."""
+    if b"&" not in data:
+        return data
+    return _REPAIRABLE.sub(_repair, data)
 
 
-def parse_xml_with_errors(data: bytes) -> tuple[etree._Element, tuple[str, ...]]:
+def parse_xml_with_errors(
+    data: bytes, *, encoding: str | None = None
+) -> tuple[etree._Element, tuple[str, ...]]:
     """Like :func:`parse_xml`, also returning what the parser had to recover from.
 
     The messages are libxml2's (line, column and text), at most ten of them, for
-    ``ParsedFeed.problems``.
+    ``ParsedFeed.problems``. ``encoding``, when given, overrides the document's own
+    declaration (the caller has decoded and re-encoded the bytes).
     """
-    parser = _make_parser()
+    parser = _make_parser(encoding)
     try:
-        root = etree.fromstring(_declare_html_entities(data), parser)
+        root = etree.fromstring(repair_references(data), parser)
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise ContentError(
             f"not parseable as XML: {exc}", reason=FailureReason.UNPARSEABLE

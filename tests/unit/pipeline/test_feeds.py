@@ -41,6 +41,7 @@ def test_the_rss_2_fixture_parses_to_the_expected_feed() -> None:
 
     assert feed == ParsedFeed(
         kind=FeedKind.RSS,
+        encoding="utf-8",
         title="The Daily Fixture",
         url="https://news.example.com/",
         language="en-gb",
@@ -83,6 +84,7 @@ def test_the_atom_fixture_parses_to_the_expected_feed() -> None:
 
     assert feed == ParsedFeed(
         kind=FeedKind.ATOM,
+        encoding="utf-8",
         title="Fixture Blog",
         url="https://blog.example.org/",
         language="de",
@@ -131,6 +133,7 @@ def test_the_json_feed_fixture_parses_to_the_expected_feed() -> None:
 
     assert feed == ParsedFeed(
         kind=FeedKind.JSON_FEED,
+        encoding="utf-8",
         title="JSON Fixture",
         url="https://json.example.net/",
         language="fr",
@@ -344,10 +347,10 @@ def test_html_served_instead_of_a_feed_is_not_a_feed(data: bytes) -> None:
     assert caught.value.reason is FailureReason.NOT_FEED
 
 
-def test_a_sitemap_is_not_a_feed() -> None:
-    data = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>'
+def test_xml_that_is_neither_a_feed_nor_a_sitemap_is_not_a_feed() -> None:
+    data = b'<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>'
     with pytest.raises(ContentError) as caught:
-        parse_feed(data, url="https://a.example/sitemap.xml")
+        parse_feed(data, url="https://a.example/feed.xml")
     assert caught.value.reason is FailureReason.NOT_FEED
 
 

@@ -6,7 +6,7 @@ types and ``mode="escaped"`` are read the same way; 0.3's ``issued``/``modified`
 ``created`` stand in for ``published``/``updated``. An entry's URL is its alternate
 link (an HTML one preferred), else an ``id`` that is an http(s) URL. An entry without
 authors takes its ``source``'s, else the feed's (RFC 4287 §4.2.1). Images come from
-``enclosure`` links and Media RSS.
+``enclosure`` links and Media RSS. ``sy:updatePeriod`` is read as in RSS.
 
 What this module does not do: sniff the document type (``__init__.py`` does), parse
 XML, or parse dates itself (``dates.py``, through :class:`Problems`).
@@ -32,6 +32,7 @@ from worker.pipeline.feeds.common import (
     is_image,
     media_image,
     q,
+    update_period,
 )
 from worker.pipeline.feeds.text import clean_text, dedupe
 from worker.pipeline.xml import namespace_of, text_of
@@ -138,6 +139,7 @@ def parse_atom(root: etree._Element, url: str, problems: Problems) -> ParsedFeed
         title=_atom_text(root.find(q(ns, "title"))),
         url=_atom_link(root, ns, base),
         language=clean_text(root.get(_XML_LANG), is_html=False),
+        update_period_minutes=update_period(root, problems),
         entries=tuple(entry for entry in entries if entry is not None),
         problems=tuple(problems.items),
     )

@@ -4,7 +4,8 @@
 ``<rdf:RDF><channel/><item>`` (1.0 and 0.90, the core elements in the RSS 1.0 or 0.90
 namespace), with the extensions that real feeds use: Dublin Core (``dc:creator``,
 ``dc:date``, ``dc:subject``, ``dc:language``, ``dcterms:modified``),
-``content:encoded``, Media RSS images, enclosures and ``atom:link``/``atom:updated``.
+``content:encoded``, Media RSS images, enclosures, ``atom:link``/``atom:updated`` and
+the syndication module's ``sy:updatePeriod``/``sy:updateFrequency``.
 
 An item's URL is its ``<link>``, else a permalink ``<guid>`` (``isPermaLink`` defaults
 to true), else an ``atom:link`` alternate. RSS does not say whether text is HTML, so
@@ -41,6 +42,7 @@ from worker.pipeline.feeds.common import (
     is_image,
     media_image,
     q,
+    update_period,
 )
 from worker.pipeline.feeds.text import author_name, clean_text, dedupe
 from worker.pipeline.xml import local_name, namespace_of, text_of
@@ -139,6 +141,7 @@ def parse_rss(root: etree._Element, url: str, problems: Problems) -> ParsedFeed:
             or child_text(channel, DC_NS, "language")
         ),
         ttl_minutes=_rss_ttl(child_text(channel, ns, "ttl"), problems),
+        update_period_minutes=update_period(channel, problems),
         entries=tuple(entry for entry in entries if entry is not None),
         problems=tuple(problems.items),
     )
