@@ -72,6 +72,9 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 
+# An absolute http(s) URL with nothing urljoin would change (no spaces or controls,
+# which urlsplit strips): its netloc is group 1.
+_ABSOLUTE_HTTP = re.compile(r"https?://([^/?#\x00-\x20\\]+)[^\x00-\x20]*\Z", re.I)
 _IMAGE_SUFFIX = re.compile(r"\.(?:jpe?g|png|gif|webp|avif)(?:$|\?)", re.IGNORECASE)
 _PROBLEM_LIMIT = 50  # a broken feed of 10,000 items must not make a 10,000-line row
 # A feed lists recent items (news sites publish tens to hundreds); a 10 MiB document of
@@ -119,6 +122,9 @@ def http_url(raw: str | None, base: str) -> str | None:
     """``raw`` resolved against ``base`` if it is a usable http(s) URL, else None."""
     if raw is None or not raw.strip():
         return None
+    absolute = _ABSOLUTE_HTTP.match(raw)
+    if absolute:  # the common case, and the whole of a sitemap: no join needed
+        return raw if _is_valid_netloc(absolute.group(1)) else None
     try:
         resolved = urljoin(base, raw.strip())
         parts = urlsplit(resolved)

@@ -63,7 +63,8 @@ _NEWS_TITLE = q(NEWS_NS, "title")
 _NEWS_DATE = q(NEWS_NS, "publication_date")
 _NEWS_NAME = f"{q(NEWS_NS, 'publication')}/{q(NEWS_NS, 'name')}"
 _NEWS_LANGUAGE = f"{q(NEWS_NS, 'publication')}/{q(NEWS_NS, 'language')}"
-_IMAGE_LOC = f"{q(IMAGE_NS, 'image')}/{q(IMAGE_NS, 'loc')}"
+_IMAGE = q(IMAGE_NS, "image")
+_IMAGE_LOC = q(IMAGE_NS, "loc")
 
 
 def is_sitemap(root: etree._Element) -> bool:
@@ -71,9 +72,12 @@ def is_sitemap(root: etree._Element) -> bool:
     return local_name(root) in {"urlset", "sitemapindex"}
 
 
-def _text(element: etree._Element, path: str) -> str | None:
-    found = element.find(path)
-    return None if found is None else text_of(found).strip() or None
+def _text(element: etree._Element | None) -> str | None:
+    if element is None:
+        return None
+    # .text is enough unless there are child nodes (an entity reference, say).
+    text = element.text if len(element) == 0 else text_of(element)
+    return (text.strip() or None) if text else None
 
 
 def _capped_children(
@@ -85,32 +89,45 @@ def _capped_children(
     return items[:MAX_SITEMAP_URLS]
 
 
+def _fields(element: etree._Element, ns: str | None) -> dict[str, etree._Element]:
+    # One pass over the children, first of each kind wins: lxml's find() goes through
+    # ElementPath and would cost several times as much per URL (RELIABILITY L6).
+    wanted = {q(ns, "loc"): "loc", q(ns, "lastmod"): "lastmod", _NEWS: "news"}
+    found: dict[str, etree._Element] = {}
+    for child in element:
+        name = wanted.get(child.tag) if isinstance(child.tag, str) else None
+        if name is not None:
+            found.setdefault(name, child)
+        elif child.tag == _IMAGE and "image" not in found:
+            image = child.find(_IMAGE_LOC)
+            if image is not None:
+                found["image"] = image
+    return found
+
+
 def _url_entry(
     element: etree._Element, ns: str | None, url: str, problems: Problems, index: int
 ) -> FeedEntry | None:
     where = f"url {index}"
+    fields = _fields(element, ns)
     base = base_of(element, url)
-    loc = http_url(_text(element, q(ns, "loc")), base)
+    loc = http_url(_text(fields.get("loc")), base)
     if loc is None:
         problems.add(f"{where}: no http(s) loc; skipped")
         return None
-    updated = problems.date(_text(element, q(ns, "lastmod")), where)
-    image = _text(element, _IMAGE_LOC)
-    news = element.find(_NEWS)
+    updated = problems.date(_text(fields.get("lastmod")), where)
+    image = http_url(_text(fields.get("image")), base)
+    news = fields.get("news")
     if news is None:
-        # model_construct: every value is already checked (URL above, aware UTC
-        # date from dates.py); validation would double the time of a large sitemap.
-        return FeedEntry.model_construct(
-            url=loc, updated=updated, image_url=http_url(image, base)
-        )
+        return FeedEntry(url=loc, updated=updated, image_url=image)
     return FeedEntry(
         url=loc,
-        title=clean_text(_text(news, _NEWS_TITLE)),
-        published=problems.date(_text(news, _NEWS_DATE), where),
+        title=clean_text(_text(news.find(_NEWS_TITLE))),
+        published=problems.date(_text(news.find(_NEWS_DATE)), where),
         updated=updated,
-        image_url=http_url(image, base),
-        publisher=clean_text(_text(news, _NEWS_NAME), is_html=False),
-        language=clean_text(_text(news, _NEWS_LANGUAGE), is_html=False),
+        image_url=image,
+        publisher=clean_text(_text(news.find(_NEWS_NAME)), is_html=False),
+        language=clean_text(_text(news.find(_NEWS_LANGUAGE)), is_html=False),
     )
 
 
@@ -119,11 +136,12 @@ def _child_sitemaps(
 ) -> tuple[ChildSitemap, ...]:
     children: list[ChildSitemap] = []
     for index, element in enumerate(_capped_children(root, q(ns, "sitemap"), problems)):
-        loc = http_url(_text(element, q(ns, "loc")), base_of(element, url))
+        fields = _fields(element, ns)
+        loc = http_url(_text(fields.get("loc")), base_of(element, url))
         if loc is None:
             problems.add(f"sitemap {index}: no http(s) loc; skipped")
             continue
-        lastmod = problems.date(_text(element, q(ns, "lastmod")), f"sitemap {index}")
+        lastmod = problems.date(_text(fields.get("lastmod")), f"sitemap {index}")
         children.append(ChildSitemap(url=loc, lastmod=lastmod))
     return tuple(children)
 
