@@ -20,9 +20,13 @@ them together with text around them:
 
 * HTML named entities used without a declaration (``&nbsp;``, ``&eacute;``,
   ``&rsquo;``: XML knows only five) become numeric character references;
-* a bare ampersand (``AT&T``, ``Q&A``, ``&`` alone) becomes ``&amp;``.
-
-Other undeclared names (``&xxe;``) are left alone, to stay unresolved reference nodes.
+* a bare ampersand (``AT&T``, ``Q&A``, ``&`` alone) becomes ``&amp;``, and so does
+  the ampersand of any other unknown name (``&bogus;`` stays visible as text, as
+  feedparser and browsers show it), unless the document has a DOCTYPE: then an
+  unknown name may be one its DTD declares (``&xxe;``), and it is left alone to stay
+  an unresolved reference node that is never expanded;
+* a ``<`` that cannot start markup (followed by a space, a digit, ``=`` or ``<``, as in
+  ``2 < 3``) becomes ``&lt;``.
 The repairs work on ASCII-compatible bytes; callers that know the encoding (the feed
 package decodes first and passes UTF-8) say so with ``encoding=``, which overrides the
 XML declaration.
@@ -54,9 +58,12 @@ _XML_PREDEFINED = frozenset({"amp", "lt", "gt", "quot", "apos"})
 # runs to the end (the second branch), so the scan stays linear.
 _REPAIRABLE = re.compile(
     rb"<!\[CDATA\[(?:.*?\]\]>|.*)"
-    rb"|&(?:([A-Za-z][A-Za-z0-9._-]{0,31});|#[0-9]{1,8};|#[xX][0-9A-Fa-f]{1,8};)?",
+    rb"|&(?:([A-Za-z][A-Za-z0-9._-]{0,31});|#[0-9]{1,8};|#[xX][0-9A-Fa-f]{1,8};)?"
+    rb"|<(?=[\s0-9=<])",
     re.DOTALL,
 )
+_XML_PREDEFINED_BYTES = frozenset(name.encode() for name in _XML_PREDEFINED)
+_STRAY_LT = re.compile(rb"<[\s0-9=<]")
 _HTML_CODEPOINTS = {
     name.encode("ascii"): code
     for name, code in html.entities.name2codepoint.items()
@@ -78,21 +85,24 @@ def _make_parser(encoding: str | None) -> etree.XMLParser:
     )
 
 
-def _repair(match: re.Match[bytes]) -> bytes:
+def _repair(match: re.Match[bytes], *, has_doctype: bool) -> bytes:
     whole, name = match.group(0), match.group(1)
-    if whole == b"&":
-        return b"&amp;"
-    if name is None:
-        return whole  # a CDATA section or a character reference
+    if whole in {b"&", b"<"}:
+        return b"&amp;" if whole == b"&" else b"&lt;"
+    if name is None or name in _XML_PREDEFINED_BYTES:
+        return whole  # a CDATA section, a character or a predefined reference
     code = _HTML_CODEPOINTS.get(name)
-    return whole if code is None else b"&#%d;" % code
+    if code is not None:
+        return b"&#%d;" % code
+    return whole if has_doctype else b"&amp;" + whole[1:]
 
 
 def repair_references(data: bytes) -> bytes:
-    """``data`` with undeclared HTML entities and bare ampersands made well-formed."""
-    if b"&" not in data:
+    """``data`` with undeclared entities, bare ``&`` and stray ``<`` made well-formed."""
+    if b"&" not in data and _STRAY_LT.search(data) is None:
         return data
-    return _REPAIRABLE.sub(_repair, data)
+    has_doctype = b"<!DOCTYPE" in data
+    return _REPAIRABLE.sub(lambda match: _repair(match, has_doctype=has_doctype), data)
 
 
 def parse_xml_with_errors(

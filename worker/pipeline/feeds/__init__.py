@@ -117,6 +117,7 @@ __all__ = [
 
 # application/feed+json is JSON Feed's registered-in-practice type (JSON Feed 1.1 §1).
 _JSON_TYPES = frozenset({"application/feed+json", "application/json", "text/json"})
+_JUNK_LIMIT = 4096  # how far to look for an XML declaration after junk
 _HTML_START = re.compile(
     rb"^(?:\s|<!--.*?-->|<\?xml[^>]*>)*<(?:!doctype\s+html|html[\s>])",
     re.IGNORECASE | re.DOTALL,
@@ -149,6 +150,17 @@ def _parse_xml_feed(data: bytes, url: str, problems: Problems) -> ParsedFeed:
     )
 
 
+def _without_leading_junk(body: bytes, problems: Problems) -> bytes:
+    # XML 1.0 §2.8: the declaration comes first. Text before it is a server's noise
+    # (a PHP warning, a blank line) that would make libxml2 read the wrong root.
+    declaration = body.find(b"<?xml", 0, _JUNK_LIMIT)
+    if declaration <= 0:
+        return body
+    if body[:declaration].strip():
+        problems.add("junk before the XML declaration ignored")
+    return body[declaration:]
+
+
 def _parse(
     data: bytes, base: str, content_type: str | None, max_decompressed_bytes: int
 ) -> ParsedFeed:
@@ -160,7 +172,7 @@ def _parse(
     decoded = decode_document(data, content_type=content_type)
     for problem in decoded.problems:
         problems.add(problem)
-    body = decoded.utf8
+    body = _without_leading_junk(decoded.utf8, problems)
     if _HTML_START.match(body[:4096]):
         raise ContentError("an HTML page, not a feed", reason=FailureReason.NOT_FEED)
     if _is_json(body, content_type):

@@ -125,6 +125,12 @@ def _atom_entry(
     )
 
 
+def _entries(root: etree._Element, ns: str | None) -> list[etree._Element]:
+    # An entry cannot contain an entry; one that does was left unclosed, and
+    # libxml2's recovery nested the entries after it inside it. Read them all.
+    return list(root.iter(q(ns, "entry")))
+
+
 def parse_atom(root: etree._Element, url: str, problems: Problems) -> ParsedFeed:
     """An Atom 1.0 or 0.3 document, already parsed, as a feed."""
     ns = namespace_of(root)
@@ -132,7 +138,7 @@ def parse_atom(root: etree._Element, url: str, problems: Problems) -> ParsedFeed
     context = (url, dedupe(_atom_authors(root, ns)))
     entries = [
         _atom_entry(entry, ns, context, problems, index)
-        for index, entry in enumerate(capped(children(root, ns, "entry"), problems))
+        for index, entry in enumerate(capped(_entries(root, ns), problems))
     ]
     return ParsedFeed(
         kind=FeedKind.ATOM,

@@ -8,7 +8,9 @@
   written ``+05:30`` or ``GMT+5``;
 * ISO 8601 and W3CDTF as Atom and JSON Feed use them: ``2024``, ``2024-03``,
   ``2024-03-01``, with or without a time and a zone, with any number of fractional
-  digits, ``z`` for ``Z``, a space before the zone.
+  digits, ``z`` for ``Z``, a space before the zone, and the basic format
+  (``20240304T101500Z``);
+* year-first dates with slashes (``2024/03/04 10:15``), which are unambiguous.
 
 A time without a zone is taken as UTC. Ambiguous zone names (``IST``, ``CST`` in Asia)
 keep their common reading.
@@ -46,6 +48,7 @@ _NUMERIC_ZONE = re.compile(
     r"\s*(?:GMT|UTC|UT)?\s*([+-])(\d{1,2}):?(\d{2})?$", re.IGNORECASE
 )
 _W3CDTF_PARTIAL = re.compile(r"(\d{4})(?:-(\d{2}))?")
+_SLASHED = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
 _ISO_FRACTION = re.compile(r"(\.\d{1,6})\d+")
 _ISO_ZONE_GAP = re.compile(r"\s+(?=(?:[+-]\d\d:?\d\d|Z)$)", re.IGNORECASE)
 
@@ -67,6 +70,10 @@ def _rfc822(text: str) -> datetime | None:
 
 
 def _iso8601(text: str) -> datetime | None:
+    slashed = _SLASHED.match(text)
+    if slashed:
+        year, month, day = (int(part) for part in slashed.groups())
+        text = f"{year:04d}-{month:02d}-{day:02d}{text[slashed.end() :]}"
     try:  # the common, well-formed case first: a sitemap may have 50,000 of them
         return datetime.fromisoformat(text)
     except ValueError:

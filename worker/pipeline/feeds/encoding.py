@@ -126,15 +126,35 @@ def _is_multibyte_utf8(data: bytes) -> bool:
     return not data.isascii() and _decodes(data, "utf-8") is not None
 
 
+def _mostly_utf8(data: bytes) -> str | None:
+    # A UTF-8 document with a few stray bytes (a Latin-1 "ñ" pasted in) is still
+    # UTF-8: more valid multi-byte characters than invalid bytes. Read it as UTF-8
+    # with U+FFFD for the strays, as a browser would, rather than guess again.
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid = sum(1 for char in text if char > "\x7f") - invalid
+    return text if valid > invalid else None
+
+
 def _detected(data: bytes) -> str | None:
-    best = charset_normalizer.from_bytes(data).best()
-    return _codec(best.encoding) if best is not None else None
+    matches = list(charset_normalizer.from_bytes(data))
+    if not matches:
+        return None
+    best = matches[0]
+    # Short texts leave several Latin code pages tied (same chaos and coherence);
+    # break the tie for windows-1252, the web's commonest legacy encoding (WHATWG).
+    tied = {
+        match.encoding
+        for match in matches
+        if (match.chaos, match.coherence) == (best.chaos, best.coherence)
+    }
+    return "cp1252" if "cp1252" in tied else _codec(best.encoding)
 
 
 def _candidates(
     body: bytes, header: str | None, declared: str | None, problems: list[str]
-) -> list[tuple[str, str]]:
-    """(codec, where it came from) in cascade order, BOM excluded."""
+) -> list[str]:
+    """The codecs to try, in cascade order, BOM excluded."""
     family = next((name for head, name in _FAMILIES if body.startswith(head)), None)
     header_codec, declared_codec = _codec(header), _codec(declared)
     if family:  # "utf-16" without a BOM: the byte pattern says which end is first
@@ -150,13 +170,8 @@ def _candidates(
         )
         if declared_codec == "utf-8" and _is_multibyte_utf8(body):
             header_codec = None  # see the module docstring: valid UTF-8 wins
-    ordered = [
-        (header_codec, "header"),
-        (declared_codec, "declaration"),
-        (family, "byte pattern"),
-        ("utf-8", "default"),
-    ]
-    return [(codec, where) for codec, where in ordered if codec]
+    ordered = (header_codec, declared_codec, family, "utf-8")
+    return list(dict.fromkeys(codec for codec in ordered if codec))
 
 
 def decode_document(data: bytes, *, content_type: str | None = None) -> Decoded:
@@ -169,25 +184,28 @@ def decode_document(data: bytes, *, content_type: str | None = None) -> Decoded:
             codec = _codec(label)
             if codec and not _same_family(codec, bom):
                 problems.append(f"encoding: BOM ({bom}) overrides {where} {label!r}")
-        candidates = [(bom, "BOM")]
+        candidates = [bom]
     else:
         candidates = _candidates(data, header, declared, problems)
     body = data[skip:]
-    tried: list[str] = []
-    for codec, _where in candidates:
-        if codec in tried:
-            continue
-        tried.append(codec)
-        if codec == "utf-8" and _decodes(body, codec) is not None:
-            return Decoded(body, codec, _finish(problems, tried))
+    for tried, codec in enumerate(candidates):
         text = _decodes(body, codec)
         if text is not None:
-            return Decoded(text.encode("utf-8"), codec, _finish(problems, tried))
+            problems.extend(f"encoding: not valid {c}" for c in candidates[:tried])
+            return Decoded(
+                body if codec == "utf-8" else text.encode("utf-8"), codec, tuple(problems)
+            )
+    problems.extend(f"encoding: not valid {codec}" for codec in candidates)
+    if bom is None or bom == "utf-8":
+        text = _mostly_utf8(body)
+        if text is not None:
+            problems.append("encoding: invalid utf-8 bytes replaced")
+            return Decoded(text.encode("utf-8"), "utf-8", tuple(problems))
     detected = None if bom else _detected(body)
-    if detected and detected not in tried and (text := _decodes(body, detected)):
+    if detected and (text := _decodes(body, detected)):
         problems.append(f"encoding: detected {detected}")
-        return Decoded(text.encode("utf-8"), detected, _finish(problems, tried))
-    codec, text = _replacing(body, [codec for codec, _where in candidates])
+        return Decoded(text.encode("utf-8"), detected, tuple(problems))
+    codec, text = _replacing(body, candidates)
     problems.append(f"encoding: invalid {codec} bytes replaced")
     return Decoded(text.encode("utf-8"), codec, tuple(problems))
 
@@ -199,9 +217,3 @@ def _replacing(body: bytes, codecs_: list[str]) -> tuple[str, str]:
         if text[:_HEAD].lstrip(" \t\r\n\ufeff")[:1] in _DOCUMENT_START:
             return codec, text
     return readings[0]
-
-
-def _finish(problems: list[str], tried: list[str]) -> tuple[str, ...]:
-    # Every candidate before the last one failed to decode the bytes.
-    problems.extend(f"encoding: not valid {codec}" for codec in tried[:-1])
-    return tuple(problems)

@@ -10,7 +10,9 @@ the syndication module's ``sy:updatePeriod``/``sy:updateFrequency``.
 An item's URL is its ``<link>``, else a permalink ``<guid>`` (``isPermaLink`` defaults
 to true), else an ``atom:link`` alternate. RSS does not say whether text is HTML, so
 text is cleaned by guessing (see ``text.py``). A ``<ttl>`` that is not a positive
-integer is noted as a problem and ignored.
+integer is noted as a problem and ignored. Items are read wherever they are in the
+document (libxml2's recovery nests the items after an unclosed one inside it), and
+within an item the first of each element wins.
 
 What this module does not do: sniff the document type (``__init__.py`` does), parse
 XML, or parse dates itself (``dates.py``, through :class:`Problems`).
@@ -124,9 +126,9 @@ def parse_rss(root: etree._Element, url: str, problems: Problems) -> ParsedFeed:
     # the core elements in the RSS 1.0 (or 0.90) namespace.
     channel = next((c for c in root if local_name(c) == "channel"), root)
     ns = namespace_of(channel) if channel is not root else None
-    items = children(channel, ns, "item")
-    if channel is not root:
-        items += children(root, ns, "item")
+    # Items anywhere: in the channel, beside it (RSS 1.0, and 0.9x feeds that close
+    # the channel early), in a second channel, or nested in an item left unclosed.
+    items = list(root.iter(q(ns, "item")))
     base = base_of(channel, url)
     entries = [
         _rss_entry(item, ns, url, problems, index)
