@@ -127,7 +127,8 @@ def _their_title(entry: Any) -> str | None:
 def _their_view(entry: Any) -> View:
     # "published" means each side's first of published/updated: feedparser files
     # dc:date and Atom 0.3 <modified> under updated, newsfeed dc:date under published.
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get: FeedParserDict.get maps missing keys onto others, with a warning.
+    parsed = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     date = datetime(*parsed[:6], tzinfo=UTC) if parsed else None
     return (entry.get("link"), entry.get("id"), _their_title(entry), date)
 
