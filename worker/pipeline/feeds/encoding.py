@@ -177,8 +177,9 @@ def _candidates(
 def decode_document(data: bytes, *, content_type: str | None = None) -> Decoded:
     """``data`` as UTF-8 bytes, read by the cascade in the module docstring."""
     problems: list[str] = []
-    header, declared = _header_label(content_type), _declared_label(data)
     bom, skip = _bom(data)
+    body = data[skip:]
+    header, declared = _header_label(content_type), _declared_label(body)
     if bom is not None:
         for label, where in ((header, "header charset"), (declared, "declaration")):
             codec = _codec(label)
@@ -186,8 +187,7 @@ def decode_document(data: bytes, *, content_type: str | None = None) -> Decoded:
                 problems.append(f"encoding: BOM ({bom}) overrides {where} {label!r}")
         candidates = [bom]
     else:
-        candidates = _candidates(data, header, declared, problems)
-    body = data[skip:]
+        candidates = _candidates(body, header, declared, problems)
     for tried, codec in enumerate(candidates):
         text = _decodes(body, codec)
         if text is not None:
