@@ -22,6 +22,8 @@ with that test, so the figure printed and the figure tested are the same computa
 from __future__ import annotations
 
 import argparse
+import calendar
+import contextlib
 import html
 import json
 import re
@@ -43,7 +45,9 @@ from worker.pipeline.feeds import parse_feed
 CORPUS = Path(__file__).parents[1] / "tests" / "fixtures" / "feeds" / "corpus"
 FIELDS = ("url", "id", "title", "published")
 # feedparser reads neither of these, so there is nothing to compare them with.
-NOT_COMPARED_KINDS = frozenset({FeedKind.JSON_FEED, FeedKind.SITEMAP, FeedKind.SITEMAP_INDEX})
+NOT_COMPARED_KINDS = frozenset(
+    {FeedKind.JSON_FEED, FeedKind.SITEMAP, FeedKind.SITEMAP_INDEX}
+)
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -112,7 +116,12 @@ def load_corpus() -> list[Case]:
 
 def _our_view(entry: Any) -> View:
     date = entry.published or entry.updated
-    return (entry.url, entry.id, entry.title, date.replace(microsecond=0) if date else None)
+    return (
+        entry.url,
+        entry.id,
+        entry.title,
+        date.replace(microsecond=0) if date else None,
+    )
 
 
 def _their_title(entry: Any) -> str | None:
@@ -129,7 +138,7 @@ def _their_view(entry: Any) -> View:
     # dc:date and Atom 0.3 <modified> under updated, newsfeed dc:date under published.
     # dict.get: FeedParserDict.get maps missing keys onto others, with a warning.
     parsed = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
-    date = datetime(*parsed[:6], tzinfo=UTC) if parsed else None
+    date = datetime.fromtimestamp(calendar.timegm(parsed), UTC) if parsed else None
     return (entry.get("link"), entry.get("id"), _their_title(entry), date)
 
 
@@ -137,10 +146,14 @@ def _is_http(url: str | None) -> bool:
     return bool(url) and urlsplit(url or "").scheme in {"http", "https"}
 
 
-def _pairs(ours: list[View], theirs: list[View]) -> list[tuple[View | None, View | None]]:
+def _pairs(
+    ours: list[View], theirs: list[View]
+) -> list[tuple[View | None, View | None]]:
     # Align by URL (newsfeed skips entries without an http(s) URL), pairing
     # same-length replaced runs in order.
-    matcher = SequenceMatcher(None, [o[0] for o in ours], [t[0] for t in theirs], autojunk=False)
+    matcher = SequenceMatcher(
+        None, [o[0] for o in ours], [t[0] for t in theirs], autojunk=False
+    )
     pairs: list[tuple[View | None, View | None]] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
@@ -170,7 +183,9 @@ def compare_case(case: Case) -> CaseResult:
     for index, (our, their) in enumerate(_pairs(ours, theirs)):
         result.entries += 1
         if our is None or their is None:
-            result.differences.append(("only newsfeed" if their is None else "only feedparser", index))
+            result.differences.append(
+                ("only newsfeed" if their is None else "only feedparser", index)
+            )
             continue
         wrong = [name for name, a, b in zip(FIELDS, our, their, strict=True) if a != b]
         result.differences.extend((name, index) for name in wrong)
@@ -184,3 +199,112 @@ def agreement(results: list[CaseResult]) -> tuple[int, int]:
         sum(result.agreeing for result in results),
         sum(result.entries for result in results),
     )
+
+
+# ---------------------------------------------------------------------------- bench
+
+
+def _large_feed(target_bytes: int = 5_000_000) -> bytes:
+    """An RSS 2.0 feed of about ``target_bytes``, with long descriptions."""
+    items, size, index = [], 0, 0
+    body = "<p>Councillors met on Tuesday to discuss the plan &amp; its costs.</p>" * 40
+    while size < target_bytes:
+        item = (
+            f"<item><title>Story {index}: council &amp; harbour news</title>"
+            f"<link>https://news.example.com/2024/03/story-{index}</link>"
+            f"<guid>https://news.example.com/2024/03/story-{index}</guid>"
+            f"<pubDate>Mon, 04 Mar 2024 10:{index % 60:02d}:00 GMT</pubDate>"
+            f"<description><![CDATA[{body}]]></description></item>\n"
+        )
+        items.append(item)
+        size += len(item)
+        index += 1
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Large</title><link>https://news.example.com/</link>{''.join(items)}"
+        "</channel></rss>"
+    ).encode()
+
+
+def _large_sitemap(count: int = 50_000) -> bytes:
+    urls = "".join(
+        f"<url><loc>https://news.example.com/2024/03/{i % 28 + 1:02d}/story-{i}</loc>"
+        f"<lastmod>2024-03-{i % 28 + 1:02d}T10:{i % 60:02d}:00+00:00</lastmod></url>\n"
+        for i in range(count)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>'
+    ).encode()
+
+
+def _best_of(repeat: int, run: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _parse_all_ours(cases: list[Case]) -> None:
+    for case in cases:
+        with contextlib.suppress(ContentError):
+            case.parse()
+
+
+def _parse_all_theirs(cases: list[Case]) -> None:
+    for case in cases:
+        case.parse_with_feedparser()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="best of N runs")
+    args = parser.parse_args()
+
+    cases = load_corpus()
+    megabytes = sum(len(case.data) for case in cases) / 1e6
+    ours = _best_of(args.repeat, lambda: _parse_all_ours(cases))
+    theirs = _best_of(args.repeat, lambda: _parse_all_theirs(cases))
+    print(f"corpus: {len(cases)} files, {megabytes:.2f} MB")
+    for name, seconds in (("newsfeed", ours), ("feedparser", theirs)):
+        print(
+            f"  {name:<10} {seconds:7.3f} s  {len(cases) / seconds:8.0f} files/s"
+            f"  {megabytes / seconds:6.2f} MB/s"
+        )
+    print(f"  speed ratio: newsfeed is {theirs / ours:.1f}x feedparser (target >= 5x)")
+
+    large = _large_feed()
+    feed_case = Case("large.xml", large, "https://news.example.com/rss")
+    ours_large = _best_of(args.repeat, feed_case.parse)
+    theirs_large = _best_of(1, feed_case.parse_with_feedparser)
+    entries = len(feed_case.parse().entries)
+    print(f"5 MB feed: {len(large) / 1e6:.1f} MB, {entries} entries")
+    print(f"  newsfeed   {ours_large:7.3f} s  (RELIABILITY L6: < 1 s)")
+    print(f"  feedparser {theirs_large:7.3f} s  ratio {theirs_large / ours_large:.1f}x")
+
+    sitemap = _large_sitemap()
+    sitemap_case = Case("sitemap.xml", sitemap, "https://news.example.com/sitemap.xml")
+    ours_sitemap = _best_of(args.repeat, sitemap_case.parse)
+    urls = len(sitemap_case.parse().entries)
+    print(f"sitemap: {urls} URLs, {len(sitemap) / 1e6:.1f} MB")
+    print(
+        f"  newsfeed   {ours_sitemap:7.3f} s  (RELIABILITY L6: < 1 s; feedparser n/a)"
+    )
+
+    results = [compare_case(case) for case in cases]
+    agreeing, compared = agreement(results)
+    differing = sum(bool(r.differences) for r in results)
+    print(
+        f"agreement with feedparser: {agreeing}/{compared} entries = "
+        f"{agreeing / compared:.2%} (target >= 99 %) over "
+        f"{sum(r.compared for r in results)} files; {differing} files differ "
+        "(explained in tests/unit/pipeline/test_feed_corpus.py); "
+        f"{sum(r.without_url for r in results)} feedparser entries without an "
+        "http(s) URL not compared"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -98,7 +98,7 @@ def _repair(match: re.Match[bytes], *, has_doctype: bool) -> bytes:
 
 
 def repair_references(data: bytes) -> bytes:
-    """``data`` with undeclared entities, bare ``&`` and stray ``<`` made well-formed."""
+    """``data`` with undeclared entities, bare ``&`` and stray ``<`` repaired."""
     if b"&" not in data and _STRAY_LT.search(data) is None:
         return data
     has_doctype = b"<!DOCTYPE" in data

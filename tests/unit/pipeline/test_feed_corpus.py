@@ -25,18 +25,24 @@ AGREEMENT_TARGET = 0.99
 _FEEDPARSER_WRONG = {
     ("dates/atom-broken-invalid-month.xml", "published"): (
         1,
-        "month 13 does not exist; feedparser rolls it over into January of the next "
-        "year, newsfeed reports an unparseable date",
+        (
+            "month 13 does not exist; feedparser rolls it over into January of the next "
+            "year, newsfeed reports an unparseable date"
+        ),
     ),
     ("dates/atom-iso-basic-format.xml", "published"): (
         1,
-        "ISO 8601 basic format 20240304T101500Z: feedparser keeps the date and drops "
-        "the time",
+        (
+            "ISO 8601 basic format 20240304T101500Z: feedparser keeps the date and drops "
+            "the time"
+        ),
     ),
     ("dates/broken-slashes.xml", "published"): (
         1,
-        "2024/03/04 10:15:00 is year-first and unambiguous; feedparser reads it as "
-        "1 November",
+        (
+            "2024/03/04 10:15:00 is year-first and unambiguous; feedparser reads it as "
+            "1 November"
+        ),
     ),
     ("dates/rfc822-cest.xml", "published"): (
         1,
@@ -48,26 +54,34 @@ _FEEDPARSER_WRONG = {
     ),
     ("dates/rfc822-jst.xml", "published"): (
         1,
-        "JST is UTC+9; feedparser ignores the unknown zone name and takes the time "
-        "as UTC",
+        (
+            "JST is UTC+9; feedparser ignores the unknown zone name and takes the time "
+            "as UTC"
+        ),
     ),
     ("entities/ampersand-in-titles.xml", "title"): (
         2,
-        "'AT&T' and 'Q&A': feedparser's loose parser turns the bare ampersand into an "
-        "entity reference and prints 'AT&T;'",
+        (
+            "'AT&T' and 'Q&A': feedparser's loose parser turns the bare ampersand into an "
+            "entity reference and prints 'AT&T;'"
+        ),
     ),
     ("illformed/control-characters.xml", "title"): (
         1,
-        "U+001B is not an XML character (XML 1.0 §2.2); feedparser keeps it in the "
-        "title, newsfeed drops it",
+        (
+            "U+001B is not an XML character (XML 1.0 §2.2); feedparser keeps it in the "
+            "title, newsfeed drops it"
+        ),
     ),
 }
 # Documented policy differences.
 _POLICY = {
     ("dates/rfc822-military-zone.xml", "published"): (
         1,
-        "single-letter military zones: RFC 5322 §4.3 says to treat them as -0000 "
-        "(RFC 822 defined their signs backwards); feedparser applies an offset",
+        (
+            "single-letter military zones: RFC 5322 §4.3 says to treat them as -0000 "
+            "(RFC 822 defined their signs backwards); feedparser applies an offset"
+        ),
     ),
     ("dates/rfc822-no-zone.xml", "published"): (
         1,
@@ -75,23 +89,31 @@ _POLICY = {
     ),
     ("entities/internal-dtd-entity.xml", "title"): (
         1,
-        "newsfeed never expands DTD entities, internal ones included (RELIABILITY "
-        "S9, B6); feedparser's expat expands the internal subset",
+        (
+            "newsfeed never expands DTD entities, internal ones included (RELIABILITY "
+            "S9, B6); feedparser's expat expands the internal subset"
+        ),
     ),
     ("illformed/duplicate-elements.xml", "url"): (
         1,
-        "an item with two <link> elements: the first one wins in newsfeed, the last "
-        "one in feedparser",
+        (
+            "an item with two <link> elements: the first one wins in newsfeed, the last "
+            "one in feedparser"
+        ),
     ),
     ("illformed/rss-uppercase-tags.xml", "only feedparser"): (
         1,
-        "XML names are case-sensitive: <ITEM> is not an RSS item to newsfeed; "
-        "feedparser's loose parser lower-cases tags",
+        (
+            "XML names are case-sensitive: <ITEM> is not an RSS item to newsfeed; "
+            "feedparser's loose parser lower-cases tags"
+        ),
     ),
     ("illformed/unquoted-attribute.xml", "id"): (
         1,
-        "<guid isPermaLink=false>: libxml2's recovery drops the malformed start tag "
-        "and with it the guid; feedparser's loose parser reads it",
+        (
+            "<guid isPermaLink=false>: libxml2's recovery drops the malformed start tag "
+            "and with it the guid; feedparser's loose parser reads it"
+        ),
     ),
 }
 EXPLAINED = {**_FEEDPARSER_WRONG, **_POLICY}
@@ -176,7 +198,9 @@ def test_every_difference_from_feedparser_is_explained(results) -> None:
 
 
 def test_entries_without_an_http_url_are_the_listed_ones(results) -> None:
-    found = {result.name: result.without_url for result in results if result.without_url}
+    found = {
+        result.name: result.without_url for result in results if result.without_url
+    }
     assert found == WITHOUT_URL
 
 

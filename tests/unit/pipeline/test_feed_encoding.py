@@ -20,7 +20,9 @@ def _rss(decl: str = '<?xml version="1.0"?>', title: str = TITLE) -> str:
     )
 
 
-def _title(data: bytes, content_type: str | None = None) -> tuple[str | None, str | None]:
+def _title(
+    data: bytes, content_type: str | None = None
+) -> tuple[str | None, str | None]:
     feed = parse_feed(data, url="https://a.example/rss", content_type=content_type)
     return feed.entries[0].title, feed.encoding
 
@@ -28,23 +30,51 @@ def _title(data: bytes, content_type: str | None = None) -> tuple[str | None, st
 @pytest.mark.parametrize(
     ("data", "encoding"),
     [
-        (codecs.BOM_UTF16_LE + _rss('<?xml version="1.0" encoding="utf-16"?>').encode("utf-16-le"), "utf-16-le"),
-        (codecs.BOM_UTF16_BE + _rss('<?xml version="1.0" encoding="utf-16"?>').encode("utf-16-be"), "utf-16-be"),
-        (_rss('<?xml version="1.0" encoding="utf-16"?>').encode("utf-16-le"), "utf-16-le"),
-        (_rss('<?xml version="1.0" encoding="utf-16"?>').encode("utf-16-be"), "utf-16-be"),
+        (
+            codecs.BOM_UTF16_LE
+            + _rss('<?xml version="1.0" encoding="utf-16"?>').encode("utf-16-le"),
+            "utf-16-le",
+        ),
+        (
+            codecs.BOM_UTF16_BE
+            + _rss('<?xml version="1.0" encoding="utf-16"?>').encode("utf-16-be"),
+            "utf-16-be",
+        ),
+        (
+            _rss('<?xml version="1.0" encoding="utf-16"?>').encode("utf-16-le"),
+            "utf-16-le",
+        ),
+        (
+            _rss('<?xml version="1.0" encoding="utf-16"?>').encode("utf-16-be"),
+            "utf-16-be",
+        ),
         (codecs.BOM_UTF32_LE + _rss().encode("utf-32-le"), "utf-32-le"),
         (codecs.BOM_UTF8 + _rss().encode(), "utf-8"),
         (_rss().encode(), "utf-8"),
-        (_rss('<?xml version="1.0" encoding="windows-1252"?>').encode("cp1252"), "cp1252"),
+        (
+            _rss('<?xml version="1.0" encoding="windows-1252"?>').encode("cp1252"),
+            "cp1252",
+        ),
     ],
-    ids=["utf16le-bom", "utf16be-bom", "utf16le-no-bom", "utf16be-no-bom", "utf32le-bom", "utf8-bom", "utf8", "cp1252"],
+    ids=[
+        "utf16le-bom",
+        "utf16be-bom",
+        "utf16le-no-bom",
+        "utf16be-no-bom",
+        "utf32le-bom",
+        "utf8-bom",
+        "utf8",
+        "cp1252",
+    ],
 )
 def test_each_encoding_is_read_and_named(data: bytes, encoding: str) -> None:
     assert _title(data) == (TITLE, encoding)
 
 
 def test_a_bom_beats_a_contradicting_declaration_and_says_so() -> None:
-    data = codecs.BOM_UTF8 + _rss('<?xml version="1.0" encoding="ISO-8859-1"?>').encode()
+    data = (
+        codecs.BOM_UTF8 + _rss('<?xml version="1.0" encoding="ISO-8859-1"?>').encode()
+    )
 
     feed = parse_feed(data, url="https://a.example/rss")
 
@@ -61,10 +91,15 @@ def test_the_header_charset_beats_the_declaration() -> None:
     # RFC 7303 §3.2: the charset parameter is authoritative.
     data = _rss('<?xml version="1.0" encoding="utf-8"?>', title="Über").encode("cp1252")
 
-    feed = parse_feed(data, url="https://a.example/rss", content_type="text/xml; charset=windows-1252")
+    feed = parse_feed(
+        data, url="https://a.example/rss", content_type="text/xml; charset=windows-1252"
+    )
 
     assert (feed.entries[0].title, feed.encoding) == ("Über", "cp1252")
-    assert "encoding: header charset 'windows-1252' contradicts declaration 'utf-8'" in feed.problems
+    assert (
+        "encoding: header charset 'windows-1252' contradicts declaration 'utf-8'"
+        in feed.problems
+    )
 
 
 def test_valid_utf8_declared_as_such_beats_a_latin1_header() -> None:
@@ -74,9 +109,15 @@ def test_valid_utf8_declared_as_such_beats_a_latin1_header() -> None:
 
 
 def test_a_header_that_does_not_decode_falls_back_to_the_declaration() -> None:
-    data = _rss('<?xml version="1.0" encoding="ISO-8859-1"?>', title="Señora").encode("latin-1")
+    data = _rss('<?xml version="1.0" encoding="ISO-8859-1"?>', title="Señora").encode(
+        "latin-1"
+    )
 
-    feed = parse_feed(data, url="https://a.example/rss", content_type="application/rss+xml; charset=utf-8")
+    feed = parse_feed(
+        data,
+        url="https://a.example/rss",
+        content_type="application/rss+xml; charset=utf-8",
+    )
 
     assert (feed.entries[0].title, feed.encoding) == ("Señora", "cp1252")
     assert "encoding: not valid utf-8" in feed.problems
@@ -109,7 +150,9 @@ def test_undeclared_latin1_is_detected() -> None:
 @pytest.mark.parametrize(
     "content_type", ["text/xml; charset=x-no-such-thing", "text/xml; charset=utf-16"]
 )
-def test_an_unknown_or_impossible_header_charset_is_not_fatal(content_type: str) -> None:
+def test_an_unknown_or_impossible_header_charset_is_not_fatal(
+    content_type: str,
+) -> None:
     assert _title(_rss().encode(), content_type) == (TITLE, "utf-8")
 
 
@@ -119,7 +162,9 @@ def test_a_utf16_declaration_on_utf8_bytes_is_ignored() -> None:
 
 
 def test_legacy_multibyte_encodings_are_read_from_the_declaration() -> None:
-    data = _rss('<?xml version="1.0" encoding="shift_jis"?>', title="地元のニュース").encode("shift_jis")
+    data = _rss(
+        '<?xml version="1.0" encoding="shift_jis"?>', title="地元のニュース"
+    ).encode("shift_jis")
     assert _title(data) == ("地元のニュース", "shift_jis")
 
 

@@ -20,7 +20,11 @@ def _calls(name: set[str]) -> list[tuple[Path, ast.Call]]:
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Call):
                 func = node.func
-                called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                called = (
+                    func.attr
+                    if isinstance(func, ast.Attribute)
+                    else getattr(func, "id", "")
+                )
                 if called in name:
                     found.append((path, node))
     return found

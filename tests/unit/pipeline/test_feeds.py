@@ -486,7 +486,10 @@ def test_xml_base_beats_content_location() -> None:
     ("channel", "minutes"),
     [
         ("<sy:updatePeriod>hourly</sy:updatePeriod>", 60),
-        ("<sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency>", 360),
+        (
+            "<sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency>",
+            360,
+        ),
         ("<sy:updateFrequency>2</sy:updateFrequency>", 720),
         ("<sy:updatePeriod> Weekly </sy:updatePeriod>", 10080),
         ("", None),

@@ -20,7 +20,9 @@ URL = "https://news.example.com/sitemap.xml"
 
 
 def _urlset(body: str, extra_ns: str = "") -> bytes:
-    return f'<?xml version="1.0"?><urlset xmlns="{SM}"{extra_ns}>{body}</urlset>'.encode()
+    return (
+        f'<?xml version="1.0"?><urlset xmlns="{SM}"{extra_ns}>{body}</urlset>'.encode()
+    )
 
 
 def test_a_urlset_gives_one_entry_per_loc_with_lastmod_as_updated() -> None:
@@ -37,8 +39,14 @@ def test_a_urlset_gives_one_entry_per_loc_with_lastmod_as_updated() -> None:
         kind=FeedKind.SITEMAP,
         encoding="utf-8",
         entries=(
-            FeedEntry(url="https://news.example.com/a", updated=datetime(2024, 3, 1, 9, tzinfo=UTC)),
-            FeedEntry(url="https://news.example.com/b", updated=datetime(2024, 3, 2, tzinfo=UTC)),
+            FeedEntry(
+                url="https://news.example.com/a",
+                updated=datetime(2024, 3, 1, 9, tzinfo=UTC),
+            ),
+            FeedEntry(
+                url="https://news.example.com/b",
+                updated=datetime(2024, 3, 2, tzinfo=UTC),
+            ),
             FeedEntry(url="https://news.example.com/c"),
         ),
     )
@@ -71,7 +79,9 @@ def test_a_google_news_sitemap_gives_title_publisher_language_and_published() ->
 
 
 def test_a_plain_urlset_is_not_a_news_sitemap() -> None:
-    assert not parse_feed(_urlset("<url><loc>https://a.example/</loc></url>"), url=URL).is_news_sitemap
+    assert not parse_feed(
+        _urlset("<url><loc>https://a.example/</loc></url>"), url=URL
+    ).is_news_sitemap
 
 
 def test_a_sitemap_index_lists_its_children_and_has_no_entries() -> None:
@@ -88,13 +98,18 @@ def test_a_sitemap_index_lists_its_children_and_has_no_entries() -> None:
     assert feed.kind is FeedKind.SITEMAP_INDEX
     assert feed.entries == ()
     assert feed.sitemaps == (
-        ChildSitemap(url="https://news.example.com/s1.xml.gz", lastmod=datetime(2024, 3, 1, tzinfo=UTC)),
+        ChildSitemap(
+            url="https://news.example.com/s1.xml.gz",
+            lastmod=datetime(2024, 3, 1, tzinfo=UTC),
+        ),
         ChildSitemap(url="https://news.example.com/s2.xml"),
     )
     assert feed.problems == ("sitemap 2: no http(s) loc; skipped",)
 
 
-@pytest.mark.parametrize("namespace", ["", ' xmlns="http://www.google.com/schemas/sitemap/0.84"'])
+@pytest.mark.parametrize(
+    "namespace", ["", ' xmlns="http://www.google.com/schemas/sitemap/0.84"']
+)
 def test_a_sitemap_without_or_with_an_old_namespace_still_reads(namespace: str) -> None:
     data = f"<urlset{namespace}><url><loc>https://a.example/x</loc></url></urlset>".encode()
     assert parse_feed(data, url=URL).entries == (FeedEntry(url="https://a.example/x"),)
@@ -104,12 +119,17 @@ def test_relative_locs_resolve_against_content_location_then_the_url() -> None:
     data = _urlset("<url><loc>/a</loc></url>")
 
     assert parse_feed(data, url=URL).entries[0].url == "https://news.example.com/a"
-    located = parse_feed(data, url=URL, content_location="https://mirror.example.org/x/sitemap.xml")
+    located = parse_feed(
+        data, url=URL, content_location="https://mirror.example.org/x/sitemap.xml"
+    )
     assert located.entries[0].url == "https://mirror.example.org/a"
 
 
 def test_a_bad_lastmod_is_a_problem_and_the_url_is_kept() -> None:
-    feed = parse_feed(_urlset("<url><loc>https://a.example/x</loc><lastmod>soon</lastmod></url>"), url=URL)
+    feed = parse_feed(
+        _urlset("<url><loc>https://a.example/x</loc><lastmod>soon</lastmod></url>"),
+        url=URL,
+    )
 
     assert feed.entries == (FeedEntry(url="https://a.example/x"),)
     assert feed.problems == ("url 0: unparseable date 'soon'",)
@@ -117,11 +137,15 @@ def test_a_bad_lastmod_is_a_problem_and_the_url_is_kept() -> None:
 
 def test_a_gzipped_sitemap_is_inflated() -> None:
     data = gzip.compress(_urlset("<url><loc>https://a.example/x</loc></url>"))
-    assert parse_feed(data, url=URL + ".gz").entries == (FeedEntry(url="https://a.example/x"),)
+    assert parse_feed(data, url=URL + ".gz").entries == (
+        FeedEntry(url="https://a.example/x"),
+    )
 
 
 def test_a_gzip_bomb_is_refused_at_the_cap() -> None:
-    bomb = gzip.compress(_urlset("<url><loc>https://a.example/x</loc></url>" + " " * 5_000_000))
+    bomb = gzip.compress(
+        _urlset("<url><loc>https://a.example/x</loc></url>" + " " * 5_000_000)
+    )
 
     with pytest.raises(ContentError) as caught:
         parse_feed(bomb, url=URL, max_decompressed_bytes=1_000_000)
@@ -132,7 +156,9 @@ def test_a_gzip_bomb_is_refused_at_the_cap() -> None:
 
 def test_a_body_just_under_the_cap_is_not_refused() -> None:
     document = _urlset("<url><loc>https://a.example/x</loc></url>")
-    feed = parse_feed(gzip.compress(document), url=URL, max_decompressed_bytes=len(document))
+    feed = parse_feed(
+        gzip.compress(document), url=URL, max_decompressed_bytes=len(document)
+    )
     assert len(feed.entries) == 1
 
 
@@ -143,7 +169,11 @@ def test_a_corrupt_gzip_body_is_bad_encoding() -> None:
 
 
 def test_a_truncated_gzip_body_keeps_what_inflated() -> None:
-    packed = gzip.compress(_urlset("".join(f"<url><loc>https://a.example/{i}</loc></url>" for i in range(200))))
+    packed = gzip.compress(
+        _urlset(
+            "".join(f"<url><loc>https://a.example/{i}</loc></url>" for i in range(200))
+        )
+    )
 
     feed = parse_feed(packed[: len(packed) * 2 // 3], url=URL)
 
@@ -169,7 +199,9 @@ def test_drop_stale_removes_entries_older_than_the_age_and_counts_them() -> None
         entries=(
             FeedEntry(url="https://a.example/new", published=NOW - timedelta(hours=1)),
             FeedEntry(url="https://a.example/old", published=NOW - timedelta(days=3)),
-            FeedEntry(url="https://a.example/old-updated", updated=NOW - timedelta(days=5)),
+            FeedEntry(
+                url="https://a.example/old-updated", updated=NOW - timedelta(days=5)
+            ),
             FeedEntry(
                 url="https://a.example/published-wins",
                 published=NOW - timedelta(days=4),
@@ -182,10 +214,16 @@ def test_drop_stale_removes_entries_older_than_the_age_and_counts_them() -> None
 
     fresh = drop_stale(parsed, now=NOW, max_age=timedelta(days=2))
 
-    assert [entry.url for entry in fresh.entries] == ["https://a.example/new", "https://a.example/undated"]
+    assert [entry.url for entry in fresh.entries] == [
+        "https://a.example/new",
+        "https://a.example/undated",
+    ]
     assert fresh.problems == ("earlier", "3 entries older than 48 h skipped")
 
 
 def test_drop_stale_changes_nothing_when_everything_is_fresh() -> None:
-    parsed = ParsedFeed(kind=FeedKind.SITEMAP, entries=(FeedEntry(url="https://a.example/", updated=NOW),))
+    parsed = ParsedFeed(
+        kind=FeedKind.SITEMAP,
+        entries=(FeedEntry(url="https://a.example/", updated=NOW),),
+    )
     assert drop_stale(parsed, now=NOW, max_age=timedelta(days=2)) is parsed

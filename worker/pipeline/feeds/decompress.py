@@ -29,7 +29,7 @@ import zlib
 from schemas.enums import FailureReason
 from worker.errors import ContentError
 
-__all__ = ["DEFAULT_MAX_DECOMPRESSED_BYTES", "is_gzip", "gunzip_capped"]
+__all__ = ["DEFAULT_MAX_DECOMPRESSED_BYTES", "gunzip_capped", "is_gzip"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 # sitemaps.org: a sitemap may be 50 MB uncompressed; RELIABILITY.md caps sitemaps at

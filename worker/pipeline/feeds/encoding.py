@@ -61,7 +61,9 @@ _FAMILIES = (
     (b"\x00<\x00?", "utf-16-be"),
 )
 _DECLARED = re.compile(r"^\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([A-Za-z0-9._:-]+)")
-_CHARSET_PARAM = re.compile(r";\s*charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.I)
+_CHARSET_PARAM = re.compile(
+    r";\s*charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE
+)
 # WHATWG Encoding: these labels mean windows-1252, a superset in printable characters.
 _AS_WINDOWS_1252 = frozenset({"latin-1", "iso8859-1", "cp819"})
 _BARE_FAMILIES = frozenset({"utf-16", "utf-32"})
@@ -160,10 +162,10 @@ def _candidates(
     if family:  # "utf-16" without a BOM: the byte pattern says which end is first
         header_codec = family if header_codec in _BARE_FAMILIES else header_codec
         declared_codec = family if declared_codec in _BARE_FAMILIES else declared_codec
-    for label, codec, where in ((header, header_codec, "header charset"),
-                                (declared, declared_codec, "declared encoding")):  # fmt: skip
-        if label and codec is None:
-            problems.append(f"encoding: unknown {where} {label!r}")
+    if header and header_codec is None:
+        problems.append(f"encoding: unknown header charset {header!r}")
+    if declared and declared_codec is None:
+        problems.append(f"encoding: unknown declared encoding {declared!r}")
     if header_codec and declared_codec and header_codec != declared_codec:
         problems.append(
             f"encoding: header charset {header!r} contradicts declaration {declared!r}"
@@ -193,7 +195,9 @@ def decode_document(data: bytes, *, content_type: str | None = None) -> Decoded:
         if text is not None:
             problems.extend(f"encoding: not valid {c}" for c in candidates[:tried])
             return Decoded(
-                body if codec == "utf-8" else text.encode("utf-8"), codec, tuple(problems)
+                body if codec == "utf-8" else text.encode("utf-8"),
+                codec,
+                tuple(problems),
             )
     problems.extend(f"encoding: not valid {codec}" for codec in candidates)
     if bom is None or bom == "utf-8":
