@@ -39,6 +39,7 @@ from lxml import etree
 from schemas.enums import FeedKind
 from schemas.messages import ChildSitemap, FeedEntry, ParsedFeed
 from worker.pipeline.feeds.common import Problems, base_of, http_url, q
+from worker.pipeline.feeds.dates import parse_feed_date
 from worker.pipeline.feeds.text import clean_text
 from worker.pipeline.xml import local_name, namespace_of, text_of
 
@@ -63,6 +64,7 @@ _NEWS_TITLE = q(NEWS_NS, "title")
 _NEWS_DATE = q(NEWS_NS, "publication_date")
 _NEWS_NAME = f"{q(NEWS_NS, 'publication')}/{q(NEWS_NS, 'name')}"
 _NEWS_LANGUAGE = f"{q(NEWS_NS, 'publication')}/{q(NEWS_NS, 'language')}"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _IMAGE = q(IMAGE_NS, "image")
 _IMAGE_LOC = q(IMAGE_NS, "loc")
 
@@ -89,10 +91,15 @@ def _capped_children(
     return items[:MAX_SITEMAP_URLS]
 
 
-def _fields(element: etree._Element, ns: str | None) -> dict[str, etree._Element]:
+def _wanted(ns: str | None) -> dict[str, str]:
+    return {q(ns, "loc"): "loc", q(ns, "lastmod"): "lastmod", _NEWS: "news"}
+
+
+def _fields(
+    element: etree._Element, wanted: dict[str, str]
+) -> dict[str, etree._Element]:
     # One pass over the children, first of each kind wins: lxml's find() goes through
     # ElementPath and would cost several times as much per URL (RELIABILITY L6).
-    wanted = {q(ns, "loc"): "loc", q(ns, "lastmod"): "lastmod", _NEWS: "news"}
     found: dict[str, etree._Element] = {}
     for child in element:
         name = wanted.get(child.tag) if isinstance(child.tag, str) else None
@@ -105,17 +112,29 @@ def _fields(element: etree._Element, ns: str | None) -> dict[str, etree._Element
     return found
 
 
+def _date(
+    text: str | None, problems: Problems, where: str, index: int
+) -> datetime | None:
+    # Problems.date, with the label built only when there is a problem to report.
+    parsed = parse_feed_date(text)
+    if parsed is None and text:
+        problems.add(f"{where} {index}: unparseable date {text[:60]!r}")
+    return parsed
+
+
 def _url_entry(
-    element: etree._Element, ns: str | None, url: str, problems: Problems, index: int
+    element: etree._Element,
+    wanted: dict[str, str],
+    base: str,
+    problems: Problems,
+    index: int,
 ) -> FeedEntry | None:
-    where = f"url {index}"
-    fields = _fields(element, ns)
-    base = base_of(element, url)
+    fields = _fields(element, wanted)
     loc = http_url(_text(fields.get("loc")), base)
     if loc is None:
-        problems.add(f"{where}: no http(s) loc; skipped")
+        problems.add(f"url {index}: no http(s) loc; skipped")
         return None
-    updated = problems.date(_text(fields.get("lastmod")), where)
+    updated = _date(_text(fields.get("lastmod")), problems, "url", index)
     image = http_url(_text(fields.get("image")), base)
     news = fields.get("news")
     if news is None:
@@ -123,7 +142,7 @@ def _url_entry(
     return FeedEntry(
         url=loc,
         title=clean_text(_text(news.find(_NEWS_TITLE))),
-        published=problems.date(_text(news.find(_NEWS_DATE)), where),
+        published=_date(_text(news.find(_NEWS_DATE)), problems, "url", index),
         updated=updated,
         image_url=image,
         publisher=clean_text(_text(news.find(_NEWS_NAME)), is_html=False),
@@ -135,13 +154,14 @@ def _child_sitemaps(
     root: etree._Element, ns: str | None, url: str, problems: Problems
 ) -> tuple[ChildSitemap, ...]:
     children: list[ChildSitemap] = []
+    wanted = _wanted(ns)
     for index, element in enumerate(_capped_children(root, q(ns, "sitemap"), problems)):
-        fields = _fields(element, ns)
+        fields = _fields(element, wanted)
         loc = http_url(_text(fields.get("loc")), base_of(element, url))
         if loc is None:
             problems.add(f"sitemap {index}: no http(s) loc; skipped")
             continue
-        lastmod = problems.date(_text(fields.get("lastmod")), f"sitemap {index}")
+        lastmod = _date(_text(fields.get("lastmod")), problems, "sitemap", index)
         children.append(ChildSitemap(url=loc, lastmod=lastmod))
     return tuple(children)
 
@@ -156,8 +176,21 @@ def parse_sitemap(root: etree._Element, url: str, problems: Problems) -> ParsedF
             problems=tuple(problems.items),
         )
     elements = _capped_children(root, q(ns, "url"), problems)
+    wanted = _wanted(ns)
+    # xml:base is rare in sitemaps; look for it per URL only when the root or a
+    # URL element carries one (base_of would otherwise walk 50,000 parent chains).
+    has_bases = root.get(_XML_BASE) is not None or any(
+        element.get(_XML_BASE) is not None for element in elements
+    )
+    root_base = base_of(root, url)
     entries = [
-        _url_entry(element, ns, url, problems, index)
+        _url_entry(
+            element,
+            wanted,
+            base_of(element, url) if has_bases else root_base,
+            problems,
+            index,
+        )
         for index, element in enumerate(elements)
     ]
     kept = tuple(entry for entry in entries if entry is not None)

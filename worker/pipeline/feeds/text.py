@@ -22,7 +22,6 @@ from __future__ import annotations
 import html
 import re
 
-import lxml.html
 from lxml import etree
 
 from worker.pipeline.xml import text_of
@@ -33,9 +32,7 @@ __all__ = ["author_name", "clean_text", "dedupe"]
 _LOOKS_LIKE_HTML = re.compile(
     r"<[a-zA-Z/!][^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);"
 )
-_HTML_PARSER = lxml.html.HTMLParser(
-    no_network=True, remove_comments=True, remove_pis=True
-)
+_HTML_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
 _BLOCK_TAGS = frozenset(
     [
         "p",
@@ -60,11 +57,18 @@ _BLOCK_TAGS = frozenset(
 
 
 def _strip_markup(fragment: str) -> str:
+    if "<" not in fragment:
+        return html.unescape(fragment)  # entities only: no markup to parse
     try:
-        root = lxml.html.fragment_fromstring(
-            fragment, create_parent="div", parser=_HTML_PARSER
+        # Plain etree elements, not lxml.html's: its per-element class lookup costs
+        # more than the parse itself on short feed text.
+        document = etree.fromstring(
+            f"<html><body>{fragment}</body></html>", _HTML_PARSER
         )
-    except (etree.ParserError, ValueError):
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        document = None
+    root = document.find("body") if document is not None else None
+    if root is None:
         return html.unescape(re.sub(r"<[^>]*>", " ", fragment))
     etree.strip_elements(root, "script", "style", with_tail=False)
     for element in root.iter(*_BLOCK_TAGS):
