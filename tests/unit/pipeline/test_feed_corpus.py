@@ -14,9 +14,13 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.feeds import CaseResult, agreement, compare_case, load_corpus
 from schemas.enums import FailureReason, FeedKind
+from worker.errors import ContentError
+from worker.pipeline.feeds import parse_feed
 
 CASES = load_corpus()
 AGREEMENT_TARGET = 0.99
@@ -215,3 +219,33 @@ def test_feedparser_is_compared_on_every_feed_it_can_read(results) -> None:
     # JSON Feed and sitemaps are the only kinds left out (feedparser reads neither).
     skipped = {r.kind for r in results if not r.compared}
     assert skipped <= {FeedKind.JSON_FEED, FeedKind.SITEMAP, FeedKind.SITEMAP_INDEX}
+
+
+_PARSEABLE = [case for case in CASES if case.name not in REFUSED]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    case=st.sampled_from(_PARSEABLE),
+    cut=st.floats(min_value=0, max_value=1),
+    junk=st.binary(max_size=12),
+    where=st.floats(min_value=0, max_value=1),
+)
+def test_a_damaged_corpus_file_parses_or_is_refused_never_crashes(
+    case, cut: float, junk: bytes, where: float
+) -> None:
+    # RELIABILITY B8: 0 unhandled exceptions, whatever the bytes.
+    data = case.data[: int(len(case.data) * cut)]
+    position = int(len(data) * where)
+    damaged = data[:position] + junk + data[position:]
+    reason = None
+    try:
+        parse_feed(damaged, url=case.url, content_type=case.content_type)
+    except ContentError as exc:
+        reason = exc.reason
+    assert reason in {
+        None,
+        FailureReason.NOT_FEED,
+        FailureReason.UNPARSEABLE,
+        FailureReason.BAD_ENCODING,
+    }

@@ -39,6 +39,10 @@ _EXTRA_ZONES = {
     "JST": "+0900", "KST": "+0900", "ACST": "+0930", "AEST": "+1000", "AEDT": "+1100",
     "NZST": "+1200", "NZDT": "+1300", "HST": "-1000", "AKST": "-0900", "AKDT": "-0800",
 }  # fmt: skip
+_CANONICAL_RFC822 = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|"
+    r"Nov|Dec) \d{4} [0-2]\d:[0-5]\d:[0-5]\d (?:[+-][01]\d[0-5]\d|GMT|UT|Z)\Z"
+)
 _DAY_NAME = re.compile(r"^[A-Za-z]+\.?,?\s*(?=\d)")
 _MONTH_NAME = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?=\s|-|$)",
@@ -54,6 +58,11 @@ _ISO_ZONE_GAP = re.compile(r"\s+(?=(?:[+-]\d\d:?\d\d|Z)$)", re.IGNORECASE)
 
 
 def _rfc822(text: str) -> datetime | None:
+    if _CANONICAL_RFC822.match(text):  # most feeds: email.utils reads it as it is
+        try:
+            return parsedate_to_datetime(text)
+        except ValueError:  # "32 Mar": well-formed, but no such day
+            return None
     text = _MONTH_NAME.sub(lambda m: m.group(1).capitalize(), _DAY_NAME.sub("", text))
     words = text.split()
     if words and words[-1].upper() in _EXTRA_ZONES:
