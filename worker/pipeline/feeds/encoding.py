@@ -5,8 +5,8 @@ which is what the XML and JSON parsers are then told to read, whatever the docum
 declares. The cascade, first match wins:
 
 1. **a byte order mark** (UTF-8, UTF-16 and UTF-32, LE and BE). It is authoritative:
-   it beats both the HTTP charset and the XML declaration (RFC 7303 §3.3, XML 1.0
-   Appendix F, and feedparser); a contradiction is noted.
+   it beats both the HTTP charset and the XML declaration (RFC 7303 §3.2, XML 1.0
+   Appendix F); a contradiction is noted.
 2. **the HTTP charset** (``Content-Type: …; charset=``). RFC 7303 §3.2 and feedparser
    rank it above the XML declaration, and so do we, with one exception: when the
    declaration says UTF-8 and the bytes are valid UTF-8 with multi-byte sequences,
@@ -15,14 +15,23 @@ declares. The cascade, first match wins:
    reading such a feed as Latin-1 would turn every "é" into "Ã©".
 3. **the XML declaration** (``<?xml … encoding="…"?>``), read in the byte family the
    first four bytes show (XML 1.0 Appendix F), so UTF-16 without a BOM is found too.
-4. **UTF-8**, XML's default (XML 1.0 §4.3.3) and JSON's (RFC 8259 §8.1);
-5. **detection** with charset-normalizer when none of the above decodes the bytes.
+4. **UTF-8**, XML's default (XML 1.0 §4.3.3) and JSON's (RFC 8259 §8.1).
 
 A candidate is taken only if it decodes the bytes strictly *and* the text then starts
 like a document (``<``, ``{`` or ``[`` after whitespace); a UTF-16 header on an ASCII
-document decodes without error into nonsense, and this check catches it. If nothing
-decodes strictly, the first plausible candidate is used with U+FFFD for the invalid
-bytes. Every such decision is a short stable phrase in ``problems``. Labels are mapped
+document decodes without error into nonsense, and this check catches it. When no
+candidate decodes the bytes:
+
+5. **mostly UTF-8**: more valid multi-byte characters than invalid bytes means a UTF-8
+   document with a few stray bytes; it is read as UTF-8 with U+FFFD for the strays, as
+   a browser would, rather than guessed at;
+6. **detection** with charset-normalizer; when several Latin code pages tie (short
+   texts), windows-1252 is chosen, the web's commonest legacy encoding;
+7. else the first plausible candidate, with U+FFFD for the invalid bytes.
+
+Every such decision is a short stable phrase in ``problems`` ("encoding: not valid
+utf-8", "encoding: detected cp1252", "encoding: header charset 'x' contradicts
+declaration 'y'", "encoding: BOM (utf-8) overrides declaration 'x'"). Labels are mapped
 as browsers do where it matters: ISO-8859-1/Latin-1 is read as windows-1252 (WHATWG
 Encoding), whose printable characters in 0x80-0x9F are what such feeds mean.
 
@@ -134,7 +143,7 @@ def _mostly_utf8(data: bytes) -> str | None:
     # with U+FFFD for the strays, as a browser would, rather than guess again.
     text = data.decode("utf-8", errors="replace")
     invalid = text.count("\ufffd")
-    valid = sum(1 for char in text if char > "\x7f") - invalid
+    valid = len(text) - len(text.encode("ascii", "ignore")) - invalid
     return text if valid > invalid else None
 
 
