@@ -14,9 +14,9 @@ are refused or harmless (../shared/RELIABILITY.md B6 and the lxml section):
   10,000-deep document stops early instead of exhausting memory or the stack.
 
 Malformed documents are common in the wild (feedparser's "illformed" corpus), so the
-parser runs in ``recover`` mode and keeps what it can. Two faults are repaired in the
-bytes before parsing, outside CDATA sections, because libxml2 in recover mode drops
-them together with text around them:
+parser runs in ``recover`` mode and keeps what it can. Three faults are repaired in
+the bytes before parsing (:func:`repair_references`), outside CDATA sections, because
+libxml2 in recover mode drops them together with text around them:
 
 * HTML named entities used without a declaration (``&nbsp;``, ``&eacute;``,
   ``&rsquo;``: XML knows only five) become numeric character references;
@@ -27,6 +27,7 @@ them together with text around them:
   an unresolved reference node that is never expanded;
 * a ``<`` that cannot start markup (followed by a space, a digit, ``=`` or ``<``, as in
   ``2 < 3``) becomes ``&lt;``.
+
 The repairs work on ASCII-compatible bytes; callers that know the encoding (the feed
 package decodes first and passes UTF-8) say so with ``encoding=``, which overrides the
 XML declaration.

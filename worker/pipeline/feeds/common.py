@@ -1,19 +1,21 @@
-"""What the RSS, Atom and JSON Feed parsers share.
+"""What the RSS, Atom, JSON Feed and sitemap parsers share.
 
 * the namespaces feeds use, and ``MAX_ENTRIES``, the cap on entries read per feed;
 * :class:`Problems`, the capped list of recovered faults that ends up in
   ``ParsedFeed.problems``, and :func:`capped`, which applies ``MAX_ENTRIES``;
 * :func:`http_url`, which resolves a link against its base and keeps it only if it is
   a usable http(s) URL, and :func:`build_entry`, which skips an entry without one;
-* XML navigation for RSS and Atom: :func:`base_of` (``xml:base``, resolved outermost
-  first), namespaced child lookups, and the Media RSS image of an item or entry;
+* XML navigation: :func:`base_of` (``xml:base``, resolved outermost first),
+  namespaced child lookups (:class:`Children` gathers an element's children in one
+  pass, for the dozen lookups an entry makes), and the Media RSS image of an entry;
 * :func:`update_period`, the RSS syndication module's ``sy:updatePeriod`` and
   ``sy:updateFrequency`` as minutes between updates.
 
 What this module does not do: decide what a document is, parse it, clean text (see
 ``text.py``) or parse dates (see ``dates.py``). URLs are not canonicalised here: the
-follower and the store do that; :func:`worker.pipeline.urls.canonical_url` is only
-called to validate host and port.
+follower and the store do that; :func:`worker.pipeline.urls.host_of` is only called
+to validate the host (once per distinct host and port: a sitemap has 50,000 URLs and
+one host).
 
 References: XML Base (https://www.w3.org/TR/xmlbase/) and RFC 4287 §2; Media RSS 1.5.1
 (https://www.rssboard.org/media-rss); RSS 1.0 syndication module

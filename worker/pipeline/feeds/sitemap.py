@@ -16,8 +16,9 @@ or none), so a sitemap with the wrong or no namespace still reads. ``<loc>`` val
 are resolved like feed links (``xml:base``, the Content-Location, the document URL)
 although the protocol requires them absolute. At most ``MAX_SITEMAP_URLS`` (the
 protocol's 50,000 per file) are read. This is the large-input path (RELIABILITY L6:
-50,000 URLs in < 1 s), so it does per URL only a few ``find`` calls, one URL check and
-one date parse.
+50,000 URLs in < 1 s), so per URL it makes one pass over the children, one URL check
+(absolute URLs need no join) and one date parse, and looks for ``xml:base`` only when
+the document uses it.
 
 :func:`drop_stale` removes entries older than a given age from any parsed document
 (news sitemaps list two days by Google's rules, but stale items linger in them).
