@@ -227,3 +227,15 @@ def test_drop_stale_changes_nothing_when_everything_is_fresh() -> None:
         entries=(FeedEntry(url="https://a.example/", updated=NOW),),
     )
     assert drop_stale(parsed, now=NOW, max_age=timedelta(days=2)) is parsed
+
+
+def test_a_gzipped_rss_feed_is_inflated_too() -> None:
+    data = gzip.compress(
+        b'<rss version="2.0"><channel><title>T</title>'
+        b"<item><title>A</title><link>https://a.example/1</link></item></channel></rss>"
+    )
+    feed = parse_feed(data, url="https://a.example/rss.gz")
+    assert (feed.kind, [entry.url for entry in feed.entries]) == (
+        FeedKind.RSS,
+        ["https://a.example/1"],
+    )
