@@ -54,22 +54,23 @@ from worker.errors import ContentError
 _XML_PREDEFINED = frozenset({"amp", "lt", "gt", "quot", "apos"})
 
 # HTML 4 names (html.entities.name2codepoint): the ones feeds actually use undeclared.
-# The pattern only runs on ASCII-compatible bytes; in UTF-16 it simply never matches.
-# A CDATA section is matched whole so nothing inside it changes; an unterminated one
-# runs to the end (the second branch), so the scan stays linear.
-_REPAIRABLE = re.compile(
-    rb"<!\[CDATA\[(?:.*?\]\]>|.*)"
-    rb"|&(?:([A-Za-z][A-Za-z0-9._-]{0,31});|#[0-9]{1,8};|#[xX][0-9A-Fa-f]{1,8};)?"
-    rb"|<(?=[\s0-9=<])",
-    re.DOTALL,
-)
-_XML_PREDEFINED_BYTES = frozenset(name.encode() for name in _XML_PREDEFINED)
-_STRAY_LT = re.compile(rb"<[\s0-9=<]")
+# The patterns only run on ASCII-compatible bytes; in UTF-16 they never match.
 _HTML_CODEPOINTS = {
     name.encode("ascii"): code
     for name, code in html.entities.name2codepoint.items()
     if name not in _XML_PREDEFINED
 }
+# Longest names first, so "&notin;" is not read as "&not" followed by "in;".
+_HTML_ENTITY = re.compile(
+    rb"&(" + b"|".join(sorted(_HTML_CODEPOINTS, key=len, reverse=True)) + rb");"
+)
+_REFERENCE = rb"(?:[A-Za-z][A-Za-z0-9._-]{0,31}|#[0-9]{1,8}|#[xX][0-9A-Fa-f]{1,8});"
+_BARE_AMPERSAND = re.compile(rb"&(?!" + _REFERENCE + rb")")
+_UNKNOWN_NAME = re.compile(rb"&(?=[A-Za-z])(?!(?:amp|lt|gt|quot|apos);)")
+_STRAY_LT = re.compile(rb"<(?=[\s0-9=<])")
+# Split on CDATA sections (kept, as the odd parts) so nothing inside one changes; an
+# unterminated one runs to the end, so the scan stays linear.
+_CDATA = re.compile(rb"(<!\[CDATA\[(?:.*?\]\]>|.*))", re.DOTALL)
 
 
 def _make_parser(encoding: str | None) -> etree.XMLParser:
@@ -86,16 +87,14 @@ def _make_parser(encoding: str | None) -> etree.XMLParser:
     )
 
 
-def _repair(match: re.Match[bytes], *, has_doctype: bool) -> bytes:
-    whole, name = match.group(0), match.group(1)
-    if whole in {b"&", b"<"}:
-        return b"&amp;" if whole == b"&" else b"&lt;"
-    if name is None or name in _XML_PREDEFINED_BYTES:
-        return whole  # a CDATA section, a character or a predefined reference
-    code = _HTML_CODEPOINTS.get(name)
-    if code is not None:
-        return b"&#%d;" % code
-    return whole if has_doctype else b"&amp;" + whole[1:]
+def _repair_outside_cdata(data: bytes, *, has_doctype: bool) -> bytes:
+    # Plain replacements (no Python call per match) except for real HTML entities:
+    # a document of 50,000 "&a;" must not cost 50,000 callbacks (RELIABILITY B6).
+    data = _HTML_ENTITY.sub(lambda match: b"&#%d;" % _HTML_CODEPOINTS[match[1]], data)
+    data = _BARE_AMPERSAND.sub(b"&amp;", data)
+    if not has_doctype:
+        data = _UNKNOWN_NAME.sub(b"&amp;", data)
+    return _STRAY_LT.sub(b"&lt;", data)
 
 
 def repair_references(data: bytes) -> bytes:
@@ -103,7 +102,13 @@ def repair_references(data: bytes) -> bytes:
     if b"&" not in data and _STRAY_LT.search(data) is None:
         return data
     has_doctype = b"<!DOCTYPE" in data
-    return _REPAIRABLE.sub(lambda match: _repair(match, has_doctype=has_doctype), data)
+    if b"<![CDATA[" not in data:
+        return _repair_outside_cdata(data, has_doctype=has_doctype)
+    parts = _CDATA.split(data)
+    return b"".join(
+        part if index % 2 else _repair_outside_cdata(part, has_doctype=has_doctype)
+        for index, part in enumerate(parts)
+    )
 
 
 def parse_xml_with_errors(
