@@ -93,7 +93,8 @@ def _repair_outside_cdata(data: bytes, *, has_doctype: bool) -> bytes:
     used = _HTML_NAMES.intersection(_NAMED_REFERENCE.findall(data))
     if used:
         # Longest first, so "&notin;" is not read as "&not" followed by "in;".
-        names = b"|".join(sorted(used, key=bytes.__len__, reverse=True))
+        ordered: list[bytes] = sorted(used, key=len, reverse=True)
+        names = b"|".join(ordered)
         data = re.sub(
             rb"&(" + names + rb");",
             lambda match: b"&#%d;" % _HTML_CODEPOINTS[match[1]],
