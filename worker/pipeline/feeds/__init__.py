@@ -10,7 +10,7 @@ The steps, in order:
 
 1. **gzip**: a body starting with the gzip magic bytes is inflated under a hard cap
    (``max_decompressed_bytes``; ``decompress.py``);
-2. **encoding**: the cascade HTTP charset, BOM, XML declaration, UTF-8, detection
+2. **encoding**: the cascade BOM, HTTP charset, XML declaration, UTF-8, detection
    (``encoding.py`` documents the order and the one exception); the bytes are re-encoded
    as UTF-8 and ``ParsedFeed.encoding`` names what they were read as;
 3. **sniffing** the body rather than trusting Content-Type (feeds are often served as
