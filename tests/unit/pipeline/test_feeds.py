@@ -41,6 +41,7 @@ def test_the_rss_2_fixture_parses_to_the_expected_feed() -> None:
 
     assert feed == ParsedFeed(
         kind=FeedKind.RSS,
+        encoding="utf-8",
         title="The Daily Fixture",
         url="https://news.example.com/",
         language="en-gb",
@@ -83,6 +84,7 @@ def test_the_atom_fixture_parses_to_the_expected_feed() -> None:
 
     assert feed == ParsedFeed(
         kind=FeedKind.ATOM,
+        encoding="utf-8",
         title="Fixture Blog",
         url="https://blog.example.org/",
         language="de",
@@ -131,6 +133,7 @@ def test_the_json_feed_fixture_parses_to_the_expected_feed() -> None:
 
     assert feed == ParsedFeed(
         kind=FeedKind.JSON_FEED,
+        encoding="utf-8",
         title="JSON Fixture",
         url="https://json.example.net/",
         language="fr",
@@ -344,10 +347,10 @@ def test_html_served_instead_of_a_feed_is_not_a_feed(data: bytes) -> None:
     assert caught.value.reason is FailureReason.NOT_FEED
 
 
-def test_a_sitemap_is_not_a_feed() -> None:
-    data = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>'
+def test_xml_that_is_neither_a_feed_nor_a_sitemap_is_not_a_feed() -> None:
+    data = b'<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>'
     with pytest.raises(ContentError) as caught:
-        parse_feed(data, url="https://a.example/sitemap.xml")
+        parse_feed(data, url="https://a.example/feed.xml")
     assert caught.value.reason is FailureReason.NOT_FEED
 
 
@@ -441,3 +444,156 @@ def test_entries_beyond_the_cap_are_ignored_and_noted() -> None:
     assert len(feed.entries) == MAX_ENTRIES
     assert feed.entries[-1].url == f"https://a.example/{MAX_ENTRIES - 1}"
     assert feed.problems == (f"5 entries beyond {MAX_ENTRIES} ignored",)
+
+
+_RELATIVE_ITEM = "<item><title>R</title><link>/story</link></item>"
+
+
+def test_relative_links_resolve_against_the_feed_url() -> None:
+    feed = parse_feed(_rss(_RELATIVE_ITEM), url="https://a.example/feeds/rss")
+    assert feed.entries[0].url == "https://a.example/story"
+
+
+def test_content_location_is_the_base_when_there_is_no_xml_base() -> None:
+    feed = parse_feed(
+        _rss(_RELATIVE_ITEM),
+        url="https://a.example/feeds/rss",
+        content_location="https://mirror.example.org/x/rss",
+    )
+    assert feed.entries[0].url == "https://mirror.example.org/story"
+
+
+def test_a_relative_content_location_is_resolved_against_the_url() -> None:
+    feed = parse_feed(
+        _rss("<item><title>R</title><link>story</link></item>"),
+        url="https://a.example/feeds/rss",
+        content_location="/other/rss",
+    )
+    assert feed.entries[0].url == "https://a.example/other/story"
+
+
+def test_xml_base_beats_content_location() -> None:
+    data = _rss(_RELATIVE_ITEM).replace(
+        b"<channel>", b'<channel xml:base="https://base.example.net/s/">'
+    )
+    feed = parse_feed(
+        data, url="https://a.example/rss", content_location="https://c.example/rss"
+    )
+    assert feed.entries[0].url == "https://base.example.net/story"
+
+
+@pytest.mark.parametrize(
+    ("channel", "minutes"),
+    [
+        ("<sy:updatePeriod>hourly</sy:updatePeriod>", 60),
+        (
+            "<sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency>",
+            360,
+        ),
+        ("<sy:updateFrequency>2</sy:updateFrequency>", 720),
+        ("<sy:updatePeriod> Weekly </sy:updatePeriod>", 10080),
+        ("", None),
+    ],
+)
+def test_the_syndication_module_gives_the_update_period(
+    channel: str, minutes: int | None
+) -> None:
+    data = _rss("", channel).replace(
+        b'version="2.0"',
+        b'version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"',
+    )
+    feed = parse_feed(data, url="https://a.example/rss")
+    assert feed.update_period_minutes == minutes
+    assert feed.problems == ()
+
+
+@pytest.mark.parametrize(
+    "channel",
+    [
+        "<sy:updatePeriod>fortnightly</sy:updatePeriod>",
+        "<sy:updateFrequency>0</sy:updateFrequency>",
+        "<sy:updateFrequency>often</sy:updateFrequency>",
+    ],
+)
+def test_a_syndication_period_not_understood_is_a_problem(channel: str) -> None:
+    data = _rss("", channel).replace(
+        b'version="2.0"',
+        b'version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"',
+    )
+    feed = parse_feed(data, url="https://a.example/rss")
+    assert feed.update_period_minutes is None
+    assert len(feed.problems) == 1
+
+
+def test_an_atom_feed_reads_the_syndication_module_too() -> None:
+    data = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom" '
+        b'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">'
+        b"<sy:updatePeriod>hourly</sy:updatePeriod></feed>"
+    )
+    assert parse_feed(data, url="https://a.example/atom").update_period_minutes == 60
+
+
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [
+        ("AT&T cuts prices", "AT&T cuts prices"),
+        ("Fish & chips", "Fish & chips"),
+        ("Rates: 2 < 3", "Rates: 2 < 3"),
+        ("Story &bogus; here", "Story &bogus; here"),
+        ("<![CDATA[Q&A <b>live</b>]]>", "Q&A live"),
+    ],
+)
+def test_ampersands_and_stray_brackets_are_kept_as_text(raw: str, title: str) -> None:
+    data = _rss(f"<item><title>{raw}</title><link>https://a.example/1</link></item>")
+    assert parse_feed(data, url="https://a.example/rss").entries[0].title == title
+
+
+def test_an_unescaped_ampersand_in_a_link_keeps_the_whole_url() -> None:
+    data = _rss("<item><title>t</title><link>https://a.example/s?a=1&b=2</link></item>")
+    entry = parse_feed(data, url="https://a.example/rss").entries[0]
+    assert entry.url == "https://a.example/s?a=1&b=2"
+
+
+def test_junk_before_the_xml_declaration_is_skipped_and_noted() -> None:
+    data = b"<br />\n<b>Warning</b>: oops<br />\n" + _rss(
+        "<item><title>t</title><link>https://a.example/1</link></item>"
+    )
+
+    feed = parse_feed(data, url="https://a.example/rss")
+
+    assert [entry.url for entry in feed.entries] == ["https://a.example/1"]
+    assert "junk before the XML declaration ignored" in feed.problems
+
+
+def test_items_after_an_unclosed_item_are_all_read() -> None:
+    items = "".join(
+        f"<item><title>{i}</title><link>https://a.example/{i}</link></item>"
+        for i in range(4)
+    ).replace("</item>", "", 1)
+    feed = parse_feed(_rss(items), url="https://a.example/rss")
+    assert [entry.title for entry in feed.entries] == ["0", "1", "2", "3"]
+
+
+def test_entries_after_an_unclosed_atom_entry_are_all_read() -> None:
+    entries = "".join(
+        f'<entry><title>{i}</title><link href="https://a.example/{i}"/></entry>'
+        for i in range(3)
+    ).replace("</entry>", "", 1)
+    data = f'<feed xmlns="http://www.w3.org/2005/Atom">{entries}</feed>'.encode()
+    feed = parse_feed(data, url="https://a.example/atom")
+    assert [entry.title for entry in feed.entries] == ["0", "1", "2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("20240304T101500Z", _utc(2024, 3, 4, 10, 15)),
+        ("2024/03/04 10:15:00", _utc(2024, 3, 4, 10, 15)),
+        ("2024/3/4", _utc(2024, 3, 4)),
+    ],
+)
+def test_basic_format_and_year_first_slashed_dates_parse(
+    text: str, expected: datetime
+) -> None:
+    assert parse_feed_date(text) == expected

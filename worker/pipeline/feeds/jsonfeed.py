@@ -7,8 +7,8 @@ summary is ``summary``, else ``content_text``, else ``content_html`` made plain.
 authors takes the feed's. Ids that are numbers are kept as strings, as they occur in
 the wild; values of the wrong JSON type are ignored.
 
-What this module does not do: decode charsets beyond what ``json.loads`` does (UTF-8,
--16 or -32 by RFC 8259), or sniff the document type (``__init__.py`` does).
+What this module does not do: decode charsets (``encoding.py`` hands it UTF-8), or
+sniff the document type (``__init__.py`` does).
 
 Errors: bytes that are not JSON raise ``ContentError(reason=UNPARSEABLE)``; JSON that
 is not a JSON Feed raises ``ContentError(reason=NOT_FEED)``.
@@ -84,7 +84,7 @@ def _json_entry(
     )
 
 
-def parse_json_feed(data: bytes, url: str) -> ParsedFeed:
+def parse_json_feed(data: bytes, url: str, problems: Problems) -> ParsedFeed:
     """A JSON Feed 1.0 or 1.1 document as a feed (errors: see the module docstring)."""
     try:
         document = json.loads(data)
@@ -98,7 +98,6 @@ def parse_json_feed(data: bytes, url: str) -> ParsedFeed:
         or isinstance(document.get("items"), list)
     ):
         raise ContentError("JSON, but not a JSON Feed", reason=FailureReason.NOT_FEED)
-    problems = Problems()
     raw_items = document.get("items")
     items = raw_items if isinstance(raw_items, list) else []
     feed_authors = _json_authors(document)

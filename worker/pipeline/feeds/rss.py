@@ -4,12 +4,15 @@
 ``<rdf:RDF><channel/><item>`` (1.0 and 0.90, the core elements in the RSS 1.0 or 0.90
 namespace), with the extensions that real feeds use: Dublin Core (``dc:creator``,
 ``dc:date``, ``dc:subject``, ``dc:language``, ``dcterms:modified``),
-``content:encoded``, Media RSS images, enclosures and ``atom:link``/``atom:updated``.
+``content:encoded``, Media RSS images, enclosures, ``atom:link``/``atom:updated`` and
+the syndication module's ``sy:updatePeriod``/``sy:updateFrequency``.
 
 An item's URL is its ``<link>``, else a permalink ``<guid>`` (``isPermaLink`` defaults
 to true), else an ``atom:link`` alternate. RSS does not say whether text is HTML, so
 text is cleaned by guessing (see ``text.py``). A ``<ttl>`` that is not a positive
-integer is noted as a problem and ignored.
+integer is noted as a problem and ignored. Items are read wherever they are in the
+document (libxml2's recovery nests the items after an unclosed one inside it), and
+within an item the first of each element wins.
 
 What this module does not do: sniff the document type (``__init__.py`` does), parse
 XML, or parse dates itself (``dates.py``, through :class:`Problems`).
@@ -31,16 +34,17 @@ from worker.pipeline.feeds.common import (
     DC_NS,
     DCTERMS_NS,
     RDF_NS,
+    Children,
     Problems,
     base_of,
     build_entry,
     capped,
     child_text,
-    children,
     http_url,
     is_image,
     media_image,
     q,
+    update_period,
 )
 from worker.pipeline.feeds.text import author_name, clean_text, dedupe
 from worker.pipeline.xml import local_name, namespace_of, text_of
@@ -48,58 +52,59 @@ from worker.pipeline.xml import local_name, namespace_of, text_of
 __all__ = ["parse_rss"]
 
 
-def _rss_url(item: etree._Element, ns: str | None, base: str) -> str | None:
-    url = http_url(child_text(item, ns, "link"), base)
-    guid = item.find(q(ns, "guid"))
+def _rss_url(item: Children, ns: str | None, base: str) -> str | None:
+    url = http_url(item.text(ns, "link"), base)
+    guid = item.first(ns, "guid")
     # RSS 2.0: isPermaLink defaults to true, and then the guid is the item's URL.
     permalink = guid is not None and guid.get("isPermaLink", "true").lower() != "false"
     if url is None and guid is not None and permalink:
         url = http_url(text_of(guid), base_of(guid, base))
     if url is None:
-        for link in children(item, ATOM_NS, "link"):
+        for link in item.all(ATOM_NS, "link"):
             if (link.get("rel") or "alternate") == "alternate":
                 url = url or http_url(link.get("href"), base_of(link, base))
     return url
 
 
-def _rss_entry(
-    item: etree._Element, ns: str | None, url: str, problems: Problems, index: int
-) -> FeedEntry | None:
-    base = base_of(item, url)
-    where = f"entry {index}"
-    guid = child_text(item, ns, "guid") or item.get(f"{{{RDF_NS}}}about")
-    image = None
-    for enclosure in children(item, ns, "enclosure"):
+def _rss_image(item: Children, ns: str | None, base: str) -> str | None:
+    for enclosure in item.all(ns, "enclosure"):
         candidate = http_url(enclosure.get("url"), base_of(enclosure, base))
-        if image is None and is_image(enclosure.get("type"), candidate):
-            image = candidate
+        if is_image(enclosure.get("type"), candidate):
+            return candidate
+    return None
+
+
+def _rss_entry(
+    element: etree._Element, ns: str | None, url: str, problems: Problems, index: int
+) -> FeedEntry | None:
+    base = base_of(element, url)
+    where = f"entry {index}"
+    item = Children(element)
+    guid = item.text(ns, "guid") or element.get(f"{{{RDF_NS}}}about")
     return build_entry(
         problems,
         index,
         _rss_url(item, ns, base),
         id=clean_text(guid, is_html=False),
-        title=clean_text(child_text(item, ns, "title")),
+        title=clean_text(item.text(ns, "title")),
         summary=clean_text(
-            child_text(item, ns, "description")
-            or child_text(item, CONTENT_NS, "encoded")
+            item.text(ns, "description") or item.text(CONTENT_NS, "encoded")
         ),
         authors=dedupe(
-            [author_name(text_of(a)) for a in children(item, ns, "author")]
-            + [clean_text(text_of(a)) for a in children(item, DC_NS, "creator")]
+            [author_name(text_of(a)) for a in item.all(ns, "author")]
+            + [clean_text(text_of(a)) for a in item.all(DC_NS, "creator")]
         ),
         published=problems.date(
-            child_text(item, ns, "pubDate") or child_text(item, DC_NS, "date"), where
+            item.text(ns, "pubDate") or item.text(DC_NS, "date"), where
         ),
         updated=problems.date(
-            child_text(item, ATOM_NS, "updated")
-            or child_text(item, DCTERMS_NS, "modified"),
-            where,
+            item.text(ATOM_NS, "updated") or item.text(DCTERMS_NS, "modified"), where
         ),
         categories=dedupe(
-            [clean_text(text_of(c)) for c in children(item, ns, "category")]
-            + [clean_text(text_of(c)) for c in children(item, DC_NS, "subject")]
+            [clean_text(text_of(c)) for c in item.all(ns, "category")]
+            + [clean_text(text_of(c)) for c in item.all(DC_NS, "subject")]
         ),
-        image_url=image or media_image(item, base),
+        image_url=_rss_image(item, ns, base) or media_image(element, base),
     )
 
 
@@ -122,9 +127,9 @@ def parse_rss(root: etree._Element, url: str, problems: Problems) -> ParsedFeed:
     # the core elements in the RSS 1.0 (or 0.90) namespace.
     channel = next((c for c in root if local_name(c) == "channel"), root)
     ns = namespace_of(channel) if channel is not root else None
-    items = children(channel, ns, "item")
-    if channel is not root:
-        items += children(root, ns, "item")
+    # Items anywhere: in the channel, beside it (RSS 1.0, and 0.9x feeds that close
+    # the channel early), in a second channel, or nested in an item left unclosed.
+    items = list(root.iter(q(ns, "item")))
     base = base_of(channel, url)
     entries = [
         _rss_entry(item, ns, url, problems, index)
@@ -139,6 +144,7 @@ def parse_rss(root: etree._Element, url: str, problems: Problems) -> ParsedFeed:
             or child_text(channel, DC_NS, "language")
         ),
         ttl_minutes=_rss_ttl(child_text(channel, ns, "ttl"), problems),
+        update_period_minutes=update_period(channel, problems),
         entries=tuple(entry for entry in entries if entry is not None),
         problems=tuple(problems.items),
     )

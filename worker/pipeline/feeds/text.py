@@ -2,15 +2,16 @@
 
 Atom says whether a text construct is ``text``, ``html`` or ``xhtml`` (RFC 4287 §3.1)
 and its parser passes that on; RSS does not, so :func:`clean_text` treats text as HTML
-only when it contains a tag or an entity/character reference. Markup is parsed with
-lxml's HTML parser (no network, comments and processing instructions dropped);
-``script`` and ``style`` are removed with their content, and block elements are kept
-apart by a space.
+only when it contains a tag or an entity/character reference. Markup is removed with
+regular expressions that know tags with quoted attributes, comments, and ``script``
+and ``style`` elements (removed with their content); block elements are kept apart by
+a space, inline ones are not, and entities are then decoded. Feed text is short
+fragments, and this is about ten times cheaper than an HTML parse for the same text.
 
 Also here: the name in an RSS ``<author>`` (an e-mail address by convention) and
 de-duplication of the lists of authors and categories built from cleaned text.
 
-What this module does not do: parse XML (undeclared HTML entities in XML are handled
+What this module does not do: parse HTML or XML (undeclared entities in XML are handled
 by the hardened parser in ``worker/pipeline/xml.py``), resolve URLs, or truncate text.
 
 References: RFC 4287 §3.1 (Atom text constructs); RSS 2.0 ``<author>``
@@ -22,54 +23,35 @@ from __future__ import annotations
 import html
 import re
 
-import lxml.html
-from lxml import etree
-
-from worker.pipeline.xml import text_of
-
 __all__ = ["author_name", "clean_text", "dedupe"]
 
 # RSS text is HTML only if it looks like it: a tag, or an entity/character reference.
 _LOOKS_LIKE_HTML = re.compile(
     r"<[a-zA-Z/!][^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);"
 )
-_HTML_PARSER = lxml.html.HTMLParser(
-    no_network=True, remove_comments=True, remove_pis=True
+# An attribute list: anything but ">" and quotes, or a quoted value. Possessive (*+),
+# so an unterminated quote cannot make the scan quadratic.
+_ATTRIBUTES = r"""(?:[^>"']|"[^"]*"|'[^']*')*+"""
+# script and style go with their content; an unterminated one runs to the end, as an
+# HTML parser would read it, and keeps the scan linear.
+_SCRIPT_STYLE = re.compile(
+    r"<(script|style)\b(?:.*?</\1\s*>|.*\Z)", re.DOTALL | re.IGNORECASE
 )
-_BLOCK_TAGS = frozenset(
-    [
-        "p",
-        "div",
-        "br",
-        "li",
-        "ul",
-        "ol",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "figure",
-        "figcaption",
-        "tr",
-        "td",
-    ]
+_COMMENT = re.compile(r"<!--(?:.*?-->|.*\Z)", re.DOTALL)
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|br|hr|li|ul|ol|dl|dt|dd|h[1-6]|blockquote|pre|figure|figcaption"
+    rf"|table|tr|td|th|section|article|header|footer|aside)\b{_ATTRIBUTES}>",
+    re.IGNORECASE,
 )
+_OTHER_TAG = re.compile(rf"</?[a-zA-Z][a-zA-Z0-9:-]*{_ATTRIBUTES}>|<[!?][^>]*>")
 
 
 def _strip_markup(fragment: str) -> str:
-    try:
-        root = lxml.html.fragment_fromstring(
-            fragment, create_parent="div", parser=_HTML_PARSER
-        )
-    except (etree.ParserError, ValueError):
-        return html.unescape(re.sub(r"<[^>]*>", " ", fragment))
-    etree.strip_elements(root, "script", "style", with_tail=False)
-    for element in root.iter(*_BLOCK_TAGS):
-        element.tail = " " + (element.tail or "")
-    return text_of(root)
+    if "<" in fragment:
+        fragment = _SCRIPT_STYLE.sub(" ", _COMMENT.sub("", fragment))
+        # Block elements keep the words on either side apart; inline ones do not.
+        fragment = _OTHER_TAG.sub("", _BLOCK_TAG.sub(" ", fragment))
+    return html.unescape(fragment)
 
 
 def clean_text(text: str | None, *, is_html: bool | None = None) -> str | None:
