@@ -19,11 +19,12 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 FEED = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Feed {n}</title><link>{base}/</link>
@@ -115,7 +116,12 @@ def _tree_cpu(root: int) -> float:
     return total
 
 
-def _round(app, session_factory, feed_ids: list[int], status: str) -> float:  # type: ignore[no-untyped-def]
+def _round(
+    app: Any,
+    session_factory: Callable[[], AbstractContextManager[Any]],
+    feed_ids: list[int],
+    status: str,
+) -> float:
     from sqlmodel import col, func, select  # noqa: PLC0415
 
     from schemas import Feed  # noqa: PLC0415

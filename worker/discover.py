@@ -3,7 +3,8 @@
 Given a URL, :func:`discover` fetches it. A feed or sitemap is itself the answer. A
 web page is searched for its feeds, in the order a reader would trust them:
 
-1. ``<link rel="alternate">`` feeds the page declares;
+1. ``<link rel="alternate">`` feeds the page declares, then links in the page that
+   name a feed ("RSS", ``/feed.xml``);
 2. the common feed and sitemap paths of the site (``/feed``, ``/rss.xml``,
    ``/sitemap.xml`` ...);
 3. the ``Sitemap:`` lines of the site's robots.txt.
@@ -43,7 +44,14 @@ log = get_logger(__name__)
 # Requests spent on checking candidates, beyond the page and robots.txt.
 MAX_CHECKS = 24
 # Where a candidate came from, most trusted first.
-SOURCES = ("given", "link_alternate", "common_path", "robots_sitemap", "page_itself")
+SOURCES = (
+    "given",
+    "link_alternate",
+    "page_link",
+    "common_path",
+    "robots_sitemap",
+    "page_itself",
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ def discover(fetcher: Fetcher, url: str, *, user_agent: str) -> list[Found]:
     robots = Protego.parse(robots_txt)
     candidates: dict[str, str] = {}
     for candidate in discover_feeds(page.body, url=page.url, content_type=content_type):
-        candidates.setdefault(candidate.url, "link_alternate")
+        candidates.setdefault(candidate.url, candidate.source)
     for common in common_feed_urls(page.url):
         candidates.setdefault(common, "common_path")
     for sitemap in sitemaps_from_robots(robots_txt, url=page.url):

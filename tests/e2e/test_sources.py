@@ -202,7 +202,7 @@ def test_a_feed_missing_on_successive_polls_is_disabled_after_the_threshold(
     first = _poll(crawl, feed_id)
     assert first.enabled
     assert (first.error_streak, first.permanent_error_streak) == (1, 1)
-    assert first.interval_reason.startswith("error backoff x2")
+    assert (first.interval_reason or "").startswith("error backoff x2")
     second = _poll(crawl, feed_id)
 
     assert not second.enabled
@@ -232,7 +232,7 @@ def test_the_interval_honours_cache_control_and_follows_the_publishing_rate(
         crawl.site.route("/live.xml", _rss(items), content_type="application/rss+xml")
         live = _poll(crawl, live_id)
     assert live.entries_seen == 4
-    assert live.interval_reason.startswith("~1 new entry per")
+    assert (live.interval_reason or "").startswith("~1 new entry per")
     assert live.last_new_entry_at is not None
     assert not live.stale
     history = json.loads(live.poll_history or "[]")
@@ -265,3 +265,68 @@ def test_newsfeed_feeds_shows_each_feeds_state(crawl: Crawl) -> None:
     ).stdout
     assert "(disabled: gone (410))" in text
     assert "every 2 h (http freshness 7200 s)" in text
+
+
+def _cli(crawl: Crawl, *args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "worker.cli", *args],
+        env=crawl.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_add_feed_finds_the_feeds_a_page_declares(crawl: Crawl) -> None:
+    crawl.site.route(
+        "/home.html",
+        "<!doctype html><html><head><title>Testport News</title>"
+        '<link rel="alternate" type="application/rss+xml" title="Latest"'
+        ' href="/moved-feed.xml"></head><body><p>Welcome.</p></body></html>',
+    )
+
+    listed = _cli(crawl, "add-feed", "--dry-run", crawl.site.url("/home.html"))
+    assert f"  rss           {crawl.site.url('/moved-feed.xml')}" in listed
+    assert "link alternate" in listed
+    assert "added" not in listed
+
+    out = _cli(crawl, "add-feed", crawl.site.url("/home.html"))
+    assert f"+ rss           {crawl.site.url('/moved-feed.xml')}" in out
+    assert "already present: feed" in out  # added by the redirect test before
+
+
+def test_add_feed_falls_back_to_common_paths_and_robots_sitemaps(crawl: Crawl) -> None:
+    crawl.site.route(
+        "/robots.txt",
+        f"User-agent: *\nAllow: /\nSitemap: {crawl.site.url('/sitemap.xml.gz')}\n",
+        content_type="text/plain",
+    )
+    crawl.site.route(
+        "/plain.html",
+        "<!doctype html><html><head><title>About</title></head>"
+        "<body><p>A page with no feed link.</p></body></html>",
+    )
+
+    out = _cli(crawl, "add-feed", crawl.site.url("/plain.html"))
+
+    # /sitemap_index.xml is a common path; the robots.txt sitemap is less trusted
+    assert f"+ sitemap_index {crawl.site.url('/sitemap_index.xml')}" in out
+    assert f"  sitemap       {crawl.site.url('/sitemap.xml.gz')}" in out
+    assert "robots sitemap" in out
+
+
+def test_add_feed_offers_a_listing_page_with_no_feed(crawl: Crawl) -> None:
+    # robots.txt rules out every other candidate (the site does have /feed.xml)
+    crawl.site.route(
+        "/robots.txt",
+        "User-agent: *\nAllow: /latest.html\nDisallow: /",
+        content_type="text/plain",
+    )
+
+    out = _cli(crawl, "add-feed", crawl.site.url("/latest.html"))
+
+    assert (
+        f"+ html_listing  {crawl.site.url('/latest.html')}  (3 entries, page itself)"
+        in out
+    )
+    assert "already present" in out  # the listing test added it

@@ -21,7 +21,11 @@ from datetime import UTC, datetime, timedelta
 from schemas.enums import FailureReason, FeedKind
 from schemas.messages import ParsedFeed
 from worker.errors import ContentError
-from worker.pipeline.feeds import drop_stale, parse_feed
+from worker.pipeline.feeds import (
+    DEFAULT_MAX_DECOMPRESSED_BYTES,
+    drop_stale,
+    parse_feed,
+)
 from worker.pipeline.listing import parse_listing
 
 SITEMAP_KINDS = frozenset({FeedKind.SITEMAP, FeedKind.NEWS_SITEMAP})
@@ -34,6 +38,7 @@ def parse_source(
     content_type: str | None = None,
     content_location: str | None = None,
     known_kind: FeedKind = FeedKind.UNKNOWN,
+    max_decompressed_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES,
 ) -> ParsedFeed:
     """Parse a polled document into entries, whatever kind of source it is.
 
@@ -45,7 +50,11 @@ def parse_source(
         return parse_listing(data, url=url, content_type=content_type)
     try:
         parsed = parse_feed(
-            data, url=url, content_type=content_type, content_location=content_location
+            data,
+            url=url,
+            content_type=content_type,
+            content_location=content_location,
+            max_decompressed_bytes=max_decompressed_bytes,
         )
     except ContentError as exc:
         if exc.reason != FailureReason.NOT_FEED:

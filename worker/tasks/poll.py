@@ -161,6 +161,7 @@ def poll_feed(self: PollTask, feed_id: int, force: bool = False) -> dict[str, An
         next_poll_in=outcome.interval_seconds,
         interval_reason=outcome.interval_reason,
         problems=list(outcome.problems),
+        encoding=parsed.encoding if parsed else None,
     )
     return {"status": status.value, "new_entries": len(new), "enqueued": sent}
 
@@ -174,6 +175,7 @@ def _parse(
         content_type=page.headers.get("Content-Type"),
         content_location=page.headers.get("Content-Location"),
         known_kind=FeedKind(feed.kind),
+        max_decompressed_bytes=settings.max_sitemap_bytes,
     )
     return fresh_entries(
         parsed,

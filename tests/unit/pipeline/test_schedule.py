@@ -127,7 +127,13 @@ def test_the_global_minimum_raises_everything() -> None:
 
 def test_naive_times_and_inverted_limits_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        next_poll(now=datetime(2024, 3, 1), kind=FeedKind.RSS, **LIMITS)  # noqa: DTZ001
+        next_poll(
+            now=datetime(2024, 3, 1),  # noqa: DTZ001
+            kind=FeedKind.RSS,
+            default_interval=900,
+            min_interval=60,
+            max_interval=86_400,
+        )
     with pytest.raises(ValueError, match="min_interval"):
         next_poll(
             now=NOW,
