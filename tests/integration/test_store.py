@@ -94,6 +94,74 @@ def test_adding_a_feed_twice_keeps_one_row(engine: Engine) -> None:
         assert created is expected
 
 
+def test_adding_a_disabled_feed_again_re_enables_it(engine: Engine) -> None:
+    url = "https://a.example/dead.xml"
+    with session_scope(engine) as session:
+        feed, _ = feeds.add_feed(
+            session, url, scope_domain="a.example", now=NOW, interval=60
+        )
+        feed.enabled, feed.disabled_reason = False, "gone (410)"
+        feed.error_streak = feed.permanent_error_streak = 3
+        feed.next_poll_at = NOW + timedelta(days=30)
+        session.add(feed)
+    later = NOW + timedelta(hours=1)
+    with session_scope(engine) as session:
+        feed, created = feeds.add_feed(
+            session, url, scope_domain="a.example", now=later, interval=60
+        )
+        assert not created
+        assert (feed.enabled, feed.disabled_reason) == (True, None)
+        assert (feed.error_streak, feed.permanent_error_streak) == (0, 0)
+        assert feed.next_poll_at == later
+
+
+def test_sitemap_children_are_registered_once_and_know_their_index(
+    engine: Engine,
+) -> None:
+    with session_scope(engine) as session:
+        index, _ = feeds.add_feed(
+            session,
+            "https://a.example/sitemap_index.xml",
+            scope_domain="a.example",
+            now=NOW,
+            interval=60,
+        )
+        children = ["https://a.example/s1.xml", "https://a.example/s2.xml"]
+        assert feeds.add_children(session, index, children, now=NOW, interval=60) == 2
+        assert feeds.add_children(session, index, children, now=NOW, interval=60) == 0
+        child = feeds.find_by_url(session, children[0])
+        assert child is not None
+        assert child.parent_id == index.id
+        assert feeds.ancestry(session, child) == 1
+        assert feeds.ancestry(session, index) == 0
+
+
+def test_a_moved_feed_takes_its_new_url_unless_another_feed_has_it(
+    engine: Engine,
+) -> None:
+    with session_scope(engine) as session:
+        old, _ = feeds.add_feed(
+            session,
+            "https://a.example/old",
+            scope_domain="a.example",
+            now=NOW,
+            interval=60,
+        )
+        old.etag = '"v1"'
+        other, _ = feeds.add_feed(
+            session,
+            "https://a.example/taken",
+            scope_domain="a.example",
+            now=NOW,
+            interval=60,
+        )
+        assert feeds.move_feed(session, old, "https://a.example/new") is None
+        assert (old.url, old.etag) == ("https://a.example/new", None)
+        assert feeds.find_by_url(session, "https://a.example/new") is old
+        assert feeds.move_feed(session, old, "https://a.example/taken") is other
+        assert old.url == "https://a.example/new"
+
+
 def test_due_feeds_are_claimed_once_per_lease(engine: Engine) -> None:
     with session_scope(engine) as session:
         for i in range(3):
