@@ -303,10 +303,19 @@ def cmd_parse_feed(args: argparse.Namespace) -> int:
 
     body, url, _, content_type = _read_input(args.input, accept="feed")
     parsed = parse_feed(
-        body, url=args.url or url, content_type=args.content_type or content_type
+        body,
+        url=args.url or url,
+        content_type=args.content_type or content_type,
+        content_location=args.content_location,
     )
     doc: dict[str, Any] = {
-        "feed": {"title": parsed.title, "url": parsed.url, "kind": parsed.kind.value},
+        "feed": {
+            "title": parsed.title,
+            "url": parsed.url,
+            "kind": parsed.kind.value,
+            "encoding": parsed.encoding,
+            "problems": list(parsed.problems),
+        },
         "entries": [
             {
                 "url": e.url,
@@ -558,7 +567,10 @@ def _article_commands(
     p = add("parse-feed", cmd_parse_feed, "Parse a feed file or URL (no storage).")
     p.add_argument("input", metavar="PATH_OR_URL")
     p.add_argument("--url", help="the feed's URL (for relative links)")
-    p.add_argument("--content-type")
+    p.add_argument("--content-type", help="the HTTP Content-Type (charset, JSON)")
+    p.add_argument(
+        "--content-location", help="the HTTP Content-Location (base for relative URLs)"
+    )
     p.add_argument("--json", action="store_true")
     p = add(
         "db", cmd_db, "Database schema: upgrade to head, check drift, show current."

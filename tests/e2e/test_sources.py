@@ -239,6 +239,18 @@ def test_the_interval_honours_cache_control_and_follows_the_publishing_rate(
     assert [n for _, n in history] == [1, 1, 1, 1]
 
 
+def test_a_server_asking_to_retry_later_is_obeyed(crawl: Crawl) -> None:
+    crawl.site.route("/busy.xml", "busy", status=503, headers={"Retry-After": "1800"})
+
+    feed = _poll(crawl, _add(crawl, "/busy.xml"))
+
+    assert feed.enabled
+    assert (feed.last_status, feed.last_reason) == ("failed", "http_429")
+    assert feed.interval_reason == "retry-after 1800 s"
+    assert feed.next_poll_at >= datetime.now(UTC) + timedelta(seconds=1700)
+    assert crawl.site.count("/busy.xml") == 1  # no broker retry
+
+
 def test_newsfeed_feeds_shows_each_feeds_state(crawl: Crawl) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "worker.cli", "feeds", "--json"],
