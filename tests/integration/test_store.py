@@ -156,7 +156,9 @@ def test_a_moved_feed_takes_its_new_url_unless_another_feed_has_it(
             interval=60,
         )
         assert feeds.move_feed(session, old, "https://a.example/new") is None
-        assert (old.url, old.etag) == ("https://a.example/new", None)
+        moved = feeds.get_feed(session, old.id or 0)
+        assert moved is not None
+        assert (moved.url, moved.etag) == ("https://a.example/new", None)
         assert feeds.find_by_url(session, "https://a.example/new") is old
         assert feeds.move_feed(session, old, "https://a.example/taken") is other
         assert old.url == "https://a.example/new"

@@ -66,7 +66,6 @@ from worker.net.responses import (
     MAX_RETRY_AFTER,
     Accept,
     check_media_type,
-    parse_content_type,
     parse_retry_after,
     raise_for_status,
 )
@@ -76,6 +75,7 @@ from worker.net.transport import (
     AddressPolicy,
     build_session,
 )
+from worker.pipeline.content_type import parse_content_type
 from worker.settings import Settings
 
 # The names re-exported here were defined in this module before decoding.py,

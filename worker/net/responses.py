@@ -6,7 +6,8 @@
 * :func:`check_media_type` refuses a body of the wrong kind from its headers alone
   (RELIABILITY B5): an article must be HTML; a feed may be any text, XML, JSON or gzip
   (the parser sniffs); robots.txt must be text.
-* :func:`parse_content_type` and :func:`parse_retry_after` read the two headers.
+* :func:`parse_retry_after` reads Retry-After; ``parse_content_type`` (from the pure
+  ``worker.pipeline.content_type``) reads Content-Type.
 
 Pure functions of the response headers; ``fetcher.py`` calls them.
 """
@@ -64,19 +65,6 @@ def parse_retry_after(
             when = when.replace(tzinfo=UTC)
         seconds = (when - (now or datetime.now(UTC))).total_seconds()
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-
-
-def parse_content_type(value: str | None) -> tuple[str, str | None]:
-    """``("text/html", "utf-8")`` from ``"text/HTML; charset=UTF-8"``."""
-    if not value:
-        return "", None
-    media_type, _, params = value.partition(";")
-    charset = None
-    for param in params.split(";"):
-        name, _, val = param.partition("=")
-        if name.strip().lower() == "charset":
-            charset = val.strip().strip("\"'").lower() or None
-    return media_type.strip().lower(), charset
 
 
 def check_media_type(media_type: str, accept: Accept) -> None:

@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict
 
 from schemas.enums import FeedKind
 from worker.errors import ContentError
+from worker.pipeline.content_type import parse_content_type
 from worker.pipeline.extract.decode import decode_html
 from worker.pipeline.extract.dom import (
     HtmlElement,
@@ -52,7 +53,6 @@ from worker.pipeline.listing import (
     looks_like_html,
     parse_html,
     parse_listing,
-    split_content_type,
 )
 from worker.pipeline.urls import canonical_url, registrable_domain
 
@@ -147,7 +147,7 @@ def discover_feeds(
 
 
 def _parse_page(data: bytes, content_type: str | None) -> HtmlElement | None:
-    text = decode_html(data, split_content_type(content_type)[1])
+    text = decode_html(data, parse_content_type(content_type)[1])
     if not text.strip() or not looks_like_html(text):
         return None
     return parse_html(text)

@@ -23,23 +23,7 @@ def add_feed(
     inserted = insert_ignore(
         session,
         Feed,
-        [
-            {
-                "url": url,
-                "url_hash": url_hash(url),
-                "scope_domain": scope_domain,
-                "kind": FeedKind.UNKNOWN.value,
-                "enabled": True,
-                "poll_interval_seconds": interval,
-                "interval_reason": "default interval",
-                "next_poll_at": now,
-                "error_streak": 0,
-                "permanent_error_streak": 0,
-                "entries_seen": 0,
-                "stale": False,
-                "created_at": now,
-            }
-        ],
+        [_new_row(url, scope_domain, now=now, interval=interval)],
         conflict_columns=("url_hash",),
         returning=("id",),
     )
@@ -53,6 +37,34 @@ def add_feed(
         feed.next_poll_at = now
         session.add(feed)
     return feed, bool(inserted)
+
+
+def _new_row(
+    url: str,
+    scope_domain: str,
+    *,
+    now: datetime,
+    interval: int,
+    reason: str = "default interval",
+    parent_id: int | None = None,
+) -> dict[str, object]:
+    """A feed row due now, of unknown kind until its first poll."""
+    return {
+        "url": url,
+        "url_hash": url_hash(url),
+        "parent_id": parent_id,
+        "scope_domain": scope_domain,
+        "kind": FeedKind.UNKNOWN.value,
+        "enabled": True,
+        "poll_interval_seconds": interval,
+        "interval_reason": reason,
+        "next_poll_at": now,
+        "error_streak": 0,
+        "permanent_error_streak": 0,
+        "entries_seen": 0,
+        "stale": False,
+        "created_at": now,
+    }
 
 
 def find_by_url(session: Session, url: str) -> Feed | None:
@@ -185,22 +197,14 @@ def add_children(
     Returns how many were new.
     """
     rows = [
-        {
-            "url": url,
-            "url_hash": url_hash(url),
-            "parent_id": parent.id,
-            "scope_domain": parent.scope_domain,
-            "kind": FeedKind.UNKNOWN.value,
-            "enabled": True,
-            "poll_interval_seconds": interval,
-            "interval_reason": "listed by a sitemap index",
-            "next_poll_at": now,
-            "error_streak": 0,
-            "permanent_error_streak": 0,
-            "entries_seen": 0,
-            "stale": False,
-            "created_at": now,
-        }
+        _new_row(
+            url,
+            parent.scope_domain,
+            now=now,
+            interval=interval,
+            reason="listed by a sitemap index",
+            parent_id=parent.id,
+        )
         for url in dict.fromkeys(urls)
     ]
     if not rows:

@@ -37,6 +37,7 @@ from lxml import etree
 from schemas.enums import FailureReason, FeedKind
 from schemas.messages import ParsedFeed
 from worker.errors import ContentError
+from worker.pipeline.content_type import parse_content_type
 from worker.pipeline.extract.decode import decode_html
 from worker.pipeline.extract.dom import HtmlElement, absolute_url, base_url, text_of
 from worker.pipeline.listing.teasers import entry_of, find_teasers
@@ -47,7 +48,6 @@ __all__ = [
     "looks_like_html",
     "parse_html",
     "parse_listing",
-    "split_content_type",
 ]
 
 # A listing shows tens of stories; thousands are a sitemap in disguise or a trap, and
@@ -90,7 +90,7 @@ def parse_listing(
         ContentError: ``NOT_HTML`` when the document is not an HTML page;
             ``NO_CONTENT`` when it is empty or lists fewer than two stories.
     """
-    media_type, charset = split_content_type(content_type)
+    media_type, charset = parse_content_type(content_type)
     if _is_refused_type(media_type):
         raise ContentError(f"not HTML: {media_type}", reason=FailureReason.NOT_HTML)
     text = decode_html(data, charset)
@@ -131,19 +131,6 @@ def looks_like_html(text: str) -> bool:
     if first is None:
         return False
     return first.group(1).lower().rpartition(":")[2] not in _FEED_ROOTS
-
-
-def split_content_type(content_type: str | None) -> tuple[str, str | None]:
-    """``(media type, charset)`` of a Content-Type header; ``("", None)`` if absent."""
-    if not content_type:
-        return "", None
-    media_type, _, params = content_type.partition(";")
-    charset = None
-    for param in params.split(";"):
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset" and value.strip():
-            charset = value.strip().strip("\"'")
-    return media_type.strip().lower(), charset
 
 
 def _is_refused_type(media_type: str) -> bool:
