@@ -2,19 +2,19 @@
 
 Stage 2. A 304, or a body identical to the last one (servers lie about validators),
 costs one request and nothing else. The pure parts: ``pipeline.sources`` (what the
-document is and which entries to take), ``pipeline.activity`` (the publishing window),
-``pipeline.schedule`` (when to come back, and why) and ``pipeline.feed_health`` (when
-to give up on a feed). Failures push the next poll back with backoff instead of
-retrying inside the broker (a feed is polled again anyway); permanent ones disable the
-feed past a threshold. A 301/308 moves the stored feed URL; a sitemap index registers
-its recent child sitemaps as feeds of their own.
+document is and which entries to take), ``pipeline.activity`` (the publishing
+window), ``pipeline.schedule`` (when to come back, and why) and
+``pipeline.feed_health`` (when to give up on a feed); ``poll_outcome.py`` applies them
+to the feed row. Failures push the next poll back with backoff instead of retrying
+inside the broker (a feed is polled again anyway); permanent ones disable the feed
+past a threshold. A 301/308 moves the stored feed URL; a sitemap index registers its
+recent child sitemaps as feeds of their own.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -22,28 +22,22 @@ from celery import shared_task
 from sqlmodel import Session
 
 from schemas import Feed
-from schemas.enums import FailureReason, FeedKind, FetchStatus, Stage
+from schemas.enums import FeedKind, FetchStatus, Stage
 from schemas.messages import ParsedFeed
 from worker.logs import get_logger
 from worker.net.fetcher import FetchResult
-from worker.pipeline.activity import Activity, dump_window, load_window
-from worker.pipeline.feed_health import disable_reason, is_permanent
-from worker.pipeline.schedule import Hints, NextPoll, http_freshness, next_poll
 from worker.pipeline.sources import choose_children, fresh_entries, parse_source
 from worker.pipeline.urls import canonical_url
 from worker.settings import Settings
 from worker.store import attempts, feeds, frontier
 from worker.store.attempts import AttemptRecord
-from worker.store.feeds import PollOutcome
 from worker.store.frontier import PendingUrl
 from worker.tasks.base import Failure, NewsfeedTask, Subject
 from worker.tasks.enqueue import enqueue_fetches
+from worker.tasks.poll_outcome import as_duplicate, failure_outcome, success_outcome
 
 log = get_logger(__name__)
 
-# A feed silent for less than this is never called stale, however regular it was.
-STALE_FLOOR = timedelta(hours=1)
-CONTENT_FAILURES = frozenset({FailureReason.UNPARSEABLE, FailureReason.NOT_FEED})
 # Sitemap indexes nested deeper than this under a feed added by hand are not followed.
 MAX_INDEX_DEPTH = 2
 
@@ -65,48 +59,13 @@ class PollTask(NewsfeedTask):
             feed = feeds.get_feed(session, subject.feed_id)
             if feed is None:
                 return
-            streak = feed.error_streak + 1
-            permanent = (
-                feed.permanent_error_streak + 1
-                if is_permanent(failure.reason)
-                else feed.permanent_error_streak
-            )
-            disabled = (
-                disable_reason(
-                    failure.reason,
-                    failure.http_status,
-                    streak=permanent,
-                    threshold=settings.disable_after_errors,
-                )
-                if is_permanent(failure.reason)
-                else None
-            )
-            # A document that could not be read is tried again on the feed's normal
-            # schedule (the next version may be fine); transport and server errors
-            # back off.
-            when = _schedule(
-                settings,
-                feed,
-                now,
-                _activity(feed),
-                Hints(retry_after=failure.retry_after),
-                error_streak=0 if failure.reason in CONTENT_FAILURES else streak,
-            )
-            outcome = PollOutcome(
-                status=failure.status.value,
-                reason=failure.reason,
-                http_status=failure.http_status,
-                next_poll_at=when.at,
-                interval_seconds=when.interval,
-                interval_reason=when.reason,
-                error_streak=streak,
-                permanent_error_streak=permanent,
-                disabled_reason=disabled,
-            )
+            outcome = failure_outcome(settings, feed, failure, now=now)
             feeds.record_poll(session, feed, outcome, now=now)
             _record(session, self, feed, failure.status.value, started, failure=failure)
-        if disabled:
-            log.warning("feed_disabled", feed_id=feed.id, reason=disabled)
+        if outcome.disabled_reason:
+            log.warning(
+                "feed_disabled", feed_id=feed.id, reason=outcome.disabled_reason
+            )
 
 
 @shared_task(base=PollTask, bind=True, name="newsfeed.poll_feed")
@@ -142,11 +101,11 @@ def poll_feed(self: PollTask, feed_id: int, force: bool = False) -> dict[str, An
         else:
             new = frontier.add_pending(session, pending, now=started)
         status = FetchStatus.NOT_MODIFIED if unchanged else FetchStatus.POLLED
-        outcome = _outcome(
+        outcome = success_outcome(
             settings, feed, page, parsed, status, started, body_hash, len(new)
         )
         if moved_to is not None:
-            outcome = _as_duplicate(outcome, moved_to)
+            outcome = as_duplicate(outcome, moved_to)
         feeds.record_poll(session, feed, outcome, now=started)
         _record(session, self, feed, status.value, started, size=page.bytes_read)
     sent = enqueue_fetches(runtime, new, reclaim=force, force=force)
@@ -230,83 +189,6 @@ def _register_children(
     return feeds.add_children(
         session, feed, urls, now=now, interval=settings.default_poll_interval
     )
-
-
-def _activity(feed: Feed) -> Activity:
-    return Activity(
-        window=tuple(load_window(feed.poll_history)),
-        usual_gap=feed.usual_gap_seconds,
-        last_new_at=feed.last_new_entry_at,
-    )
-
-
-def _schedule(
-    settings: Settings,
-    feed: Feed,
-    now: datetime,
-    activity: Activity,
-    hints: Hints,
-    *,
-    error_streak: int = 0,
-    kind: str | None = None,
-) -> NextPoll:
-    return next_poll(
-        now=now,
-        kind=FeedKind(kind or feed.kind),
-        default_interval=settings.default_poll_interval,
-        min_interval=settings.min_poll_interval,
-        max_interval=settings.max_poll_interval,
-        rate=activity.rate,
-        window_span=activity.span,
-        window_polls=len(activity.window),
-        hints=hints,
-        error_streak=error_streak,
-    )
-
-
-def _outcome(
-    settings: Settings,
-    feed: Feed,
-    page: FetchResult,
-    parsed: ParsedFeed | None,
-    status: FetchStatus,
-    now: datetime,
-    body_hash: str | None,
-    new_entries: int,
-) -> PollOutcome:
-    activity = _activity(feed).observe(now=now, new_entries=new_entries)
-    kind = parsed.kind.value if parsed else None
-    hints = Hints(
-        ttl_minutes=parsed.ttl_minutes if parsed else None,
-        update_period_minutes=parsed.update_period_minutes if parsed else None,
-        fresh_for=http_freshness(page.headers, now=now),
-    )
-    when = _schedule(settings, feed, now, activity, hints, kind=kind)
-    fresh = page.status != HTTPStatus.NOT_MODIFIED
-    return PollOutcome(
-        status=status.value,
-        http_status=page.status,
-        next_poll_at=when.at,
-        interval_seconds=when.interval,
-        interval_reason=when.reason,
-        kind=kind,
-        title=parsed.title if parsed else None,
-        etag=page.headers.get("ETag") if fresh else None,
-        last_modified=page.headers.get("Last-Modified") if fresh else None,
-        content_hash=body_hash,
-        new_entries=new_entries,
-        problems=parsed.problems if parsed else (),
-        poll_history=dump_window(list(activity.window)),
-        usual_gap_seconds=activity.usual_gap,
-        last_new_entry_at=activity.last_new_at,
-        stale=activity.stale(
-            now=now, factor=settings.stale_after_gaps, floor=STALE_FLOOR
-        ),
-    )
-
-
-def _as_duplicate(outcome: PollOutcome, other: Feed) -> PollOutcome:
-    return replace(outcome, disabled_reason=f"moved to feed {other.id}")
 
 
 def _record(
