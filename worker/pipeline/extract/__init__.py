@@ -29,6 +29,7 @@ from schemas.messages import ExtractedArticle
 from worker.pipeline.extract import authors, body, dates, fields, links, media
 from worker.pipeline.extract.decode import decode_html
 from worker.pipeline.extract.dom import HtmlElement, base_url, clean_text
+from worker.pipeline.extract.index import build_index
 from worker.pipeline.extract.languages import detect_language
 from worker.pipeline.extract.metadata import json_ld_text, read_metadata
 
@@ -97,26 +98,28 @@ def _extract(root: HtmlElement, data: bytes, url: str) -> ExtractedArticle:
     # Script, style and vector markup are never text and hold much of a modern page's
     # characters; dropping them once, in C, makes every later text walk cheaper.
     etree.strip_elements(root, *_NEVER_TEXT, with_tail=False)
+    body_element = root.find("body")
+    container = body_element if body_element is not None else root
+    index = build_index(container)
     out = _Fields()
     out.put("canonical_url", *fields.canonical_url(metadata, base))
     headline, headline_source = fields.headline(root, metadata)
     out.put("headline", headline, headline_source)
-    out.put("standfirst", *fields.standfirst(root, metadata))
-    out.put("section", *fields.section(root, metadata))
+    out.put("standfirst", *fields.standfirst(metadata, index.standfirsts))
+    out.put("section", *fields.section(metadata, index.section_labels))
     out.put("tags", *fields.tags(metadata))
     out.put("language", *fields.language(metadata))
-    published, updated = dates.extract_dates(root, metadata)
+    published, updated = dates.extract_dates(root, metadata, index.date_labels)
     out.put("published_at", *published)
     out.put("updated_at", *updated)
-    out.put("authors", *authors.extract_authors(root, metadata, base))
+    out.put("authors", *authors.extract_authors(root, metadata, base, index))
     out.put("lead_image", *media.extract_lead_image(root, metadata, base))
     if fields.is_paywalled(metadata):
         out.put("is_paywalled", True, "json_ld")  # noqa: FBT003
     stated_minutes = fields.stated_reading_minutes(data, metadata)
-    # Links are classified while the page is whole; the body pass prunes the tree.
-    found_links = links.find_links(root, base)
+    found_links = links.classify_links(index.anchors, base)
     story = body.extract_body(
-        root,
+        container,
         base=base,
         headline=clean_text(headline) or None,
         json_ld_body=json_ld_text(metadata.article.get("articleBody")),

@@ -23,7 +23,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
-from worker.pipeline.extract.dom import HtmlElement, sig_matches, signature, text_of
+from worker.pipeline.extract.dom import HtmlElement, signature, text_of
 from worker.pipeline.extract.metadata import PageMetadata, json_ld_text
 
 # Abbreviations whose offset is not in doubt in news datelines (US and European).
@@ -152,9 +152,12 @@ def _aware(parsed: datetime) -> datetime:
 
 
 def extract_dates(
-    root: HtmlElement, metadata: PageMetadata
+    root: HtmlElement, metadata: PageMetadata, labels: list[HtmlElement]
 ) -> tuple[tuple[datetime | None, str | None], tuple[datetime | None, str | None]]:
-    """``(published, source), (updated, source)``: JSON-LD, meta, ``<time>``, text."""
+    """``(published, source), (updated, source)``: JSON-LD, meta, ``<time>``, text.
+
+    ``labels`` are the elements whose class says date (the page walk found them).
+    """
     article = metadata.article
     published = _first_date(
         (json_ld_text(article.get("datePublished")), "json_ld"),
@@ -166,7 +169,7 @@ def extract_dates(
         _meta_date(metadata, _MODIFIED_META),
     )
     if published[0] is None or updated[0] is None:
-        dom_published, dom_updated = _dom_dates(root)
+        dom_published, dom_updated = _dom_dates(root, labels)
         if published[0] is None:
             published = dom_published
         if updated[0] is None:
@@ -197,7 +200,6 @@ _MODIFIED_META = (
     "dcterms.modified",
 )
 _UPDATED_HINT = re.compile(r"updat|modif|edited", re.IGNORECASE)
-_DATE_CLASS = re.compile(r"date|time|publish|posted|dateline")
 _MAX_DATE_TEXT = 120
 
 
@@ -224,7 +226,7 @@ def _first_date(
 
 
 def _dom_dates(
-    root: HtmlElement,
+    root: HtmlElement, labels: list[HtmlElement]
 ) -> tuple[tuple[datetime | None, str | None], tuple[datetime | None, str | None]]:
     published: tuple[datetime | None, str | None] = (None, None)
     updated: tuple[datetime | None, str | None] = (None, None)
@@ -239,7 +241,7 @@ def _dom_dates(
         elif published[0] is None:
             published = (parsed, "time_element")
     if published[0] is None:
-        published = _text_date(root)
+        published = _text_date(labels)
     return published, updated
 
 
@@ -248,11 +250,8 @@ def _parent_sig(element: HtmlElement) -> str:
     return signature(parent) if parent is not None else ""
 
 
-def _text_date(root: HtmlElement) -> tuple[datetime | None, str | None]:
-    for element in root.iter("span", "div", "p", "li"):
-        sig = signature(element)
-        if not sig_matches(_DATE_CLASS, sig):
-            continue
+def _text_date(labels: list[HtmlElement]) -> tuple[datetime | None, str | None]:
+    for element in labels:
         text = text_of(element)
         if len(text) <= _MAX_DATE_TEXT:
             parsed = parse_prose_date(text)

@@ -24,22 +24,12 @@ from worker.pipeline.extract.dom import (
     HtmlElement,
     absolute_url,
     clean_text,
-    sig_matches,
-    signature,
     text_of,
 )
 from worker.pipeline.extract.metadata import PageMetadata, json_ld_text
 
 Sourced = tuple[str | None, str | None]
 
-_STANDFIRST_CLASS = re.compile(
-    r"(?:^|[-_\s])(?:standfirst|dek|deck|subtitle|sub-?headline|strapline|summary|"
-    r"lede|lead|intro|description|excerpt)(?:$|[-_\s])"
-)
-_SECTION_CLASS = re.compile(
-    r"(?:^|[-_\s])(?:section|section-?label|section-?name|kicker|category|eyebrow|"
-    r"rubric|overline|channel)(?:$|[-_\s])"
-)
 # Matched against the few characters before each " read" of the markup.
 _SPACE = rb"(?:\s|\xc2\xa0)*"  # whitespace, or a no-break space in UTF-8
 _READ_TIME = re.compile(
@@ -84,7 +74,8 @@ def headline(root: HtmlElement, metadata: PageMetadata) -> Sourced:
     return (text_of(title) or None, "dom") if title is not None else (None, None)
 
 
-def standfirst(root: HtmlElement, metadata: PageMetadata) -> Sourced:
+def standfirst(metadata: PageMetadata, candidates: list[HtmlElement]) -> Sourced:
+    """Declared description, else a box whose class says standfirst (``candidates``)."""
     value = json_ld_text(metadata.article.get("description"))
     if value:
         return value, "json_ld"
@@ -94,28 +85,25 @@ def standfirst(root: HtmlElement, metadata: PageMetadata) -> Sourced:
     value = metadata.first("description", "twitter:description")
     if value:
         return value, "meta"
-    for element in root.iter("p", "div", "h2"):
-        sig = signature(element)
-        if sig_matches(_STANDFIRST_CLASS, sig):
-            text = text_of(element)
-            if 0 < len(text) <= _MAX_STANDFIRST_CHARS:
-                return text, "dom"
+    for element in candidates:
+        text = text_of(element)
+        if 0 < len(text) <= _MAX_STANDFIRST_CHARS:
+            return text, "dom"
     return None, None
 
 
-def section(root: HtmlElement, metadata: PageMetadata) -> Sourced:
+def section(metadata: PageMetadata, labels: list[HtmlElement]) -> Sourced:
+    """Declared section, else a short label whose class says section (``labels``)."""
     value = json_ld_text(metadata.article.get("articleSection"))
     if value:
         return value, "json_ld"
     value = metadata.first("article:section", "section")
     if value:
         return value, "opengraph" if metadata.meta.get("article:section") else "meta"
-    for element in root.iter("a", "span", "div", "p"):
-        sig = signature(element)
-        if sig_matches(_SECTION_CLASS, sig):
-            text = text_of(element)
-            if 0 < len(text) <= _MAX_LABEL_CHARS:
-                return text, "dom"
+    for element in labels:
+        text = text_of(element)
+        if 0 < len(text) <= _MAX_LABEL_CHARS:
+            return text, "dom"
     return None, None
 
 

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import re
 
+from worker.pipeline.extract import classes
 from worker.pipeline.extract.blocks import Block, flatten
 from worker.pipeline.extract.dom import (
     HtmlElement,
     clean_text,
-    has_boilerplate_word,
-    has_content_word,
-    signature,
+    link_density,
     text_content,
     words,
 )
@@ -155,12 +154,12 @@ def _paragraph_text(element: HtmlElement) -> str:
 
 def _initial_score(element: HtmlElement) -> float:
     score = _TAG_WEIGHT.get(str(element.tag), 0.0)
-    sig = signature(element)
+    bits = classes.sig_bits(element.get("class"), element.get("id"))
     if (element.get("itemprop") or "").lower() == "articlebody" or (
-        has_content_word(sig)
+        bits & classes.CONTENT
     ):
         score += _CLASS_WEIGHT
-    elif has_boilerplate_word(sig):
+    elif bits & (classes.BOILER | classes.BOILER_MEDIA):
         score -= _CLASS_WEIGHT
     return score
 
@@ -197,22 +196,6 @@ def _widen(best: HtmlElement, final: dict[HtmlElement, float]) -> HtmlElement:
             if ancestor.tag == "body":
                 break
     return best
-
-
-def link_density(element: HtmlElement) -> float:
-    """Share of an element's text that sits inside links (0.0 for no text)."""
-    # Characters of each text node without its edge whitespace: close to the length
-    # of the whitespace-collapsed text, without building and splitting it.
-    total = text_chars(element)
-    if not total:
-        return 0.0
-    linked = sum(text_chars(a) for a in element.iter("a"))
-    return min(linked / total, 1.0)
-
-
-def text_chars(element: HtmlElement) -> int:
-    """Characters of an element's text nodes, each without its edge whitespace."""
-    return sum(len(text.strip()) for text in element.itertext())
 
 
 def _with_siblings(
