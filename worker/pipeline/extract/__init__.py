@@ -120,17 +120,20 @@ def _extract(root: HtmlElement, data: bytes, url: str) -> ExtractedArticle:
     found_links = links.classify_links(index.anchors, base)
     story = body.extract_body(
         container,
+        index.class_bits,
         base=base,
         headline=clean_text(headline) or None,
         json_ld_body=json_ld_text(metadata.article.get("articleBody")),
     )
     links.mark_in_body(found_links, story.anchors)
     _put_body(out, story, stated_minutes)
-    return ExtractedArticle(
-        url=url,
-        links=links.related_links(found_links),
-        field_sources=out.sources,
-        **out.values,
+    return ExtractedArticle.model_validate(
+        {
+            "url": url,
+            "links": links.related_links(found_links),
+            "field_sources": out.sources,
+            **out.values,
+        }
     )
 
 

@@ -52,13 +52,17 @@ class Body:
 
 def extract_body(
     container: HtmlElement,
+    class_bits: dict[HtmlElement, int],
     *,
     base: str,
     headline: str | None = None,
     json_ld_body: str | None = None,
 ) -> Body:
-    """Find the story in ``container`` (the ``<body>``, pruned in place)."""
-    prune.prune(container)
+    """Find the story in ``container`` (the ``<body>``, pruned in place).
+
+    ``class_bits`` are the class/id bits of its elements (``index.PageIndex``).
+    """
+    prune.prune(container, class_bits)
     # Not the standfirst: publishers often reuse the lede as the description, and
     # a standfirst in its own box is pruned by its class (``classes``).
     titles = frozenset({headline} if headline else ())

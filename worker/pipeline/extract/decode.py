@@ -49,10 +49,8 @@ _BOMS = (
 
 def decode_html(html: bytes | str, charset: str | None = None) -> str:
     """Return the page as text, without NUL characters; never raises."""
-    if isinstance(html, str):
-        return html.replace("\x00", "")
-    text = _decode_bytes(html, charset)
-    return text.replace("\x00", "")
+    text = html if isinstance(html, str) else _decode_bytes(html, charset)
+    return text.replace("\x00", "") if "\x00" in text else text
 
 
 def _decode_bytes(data: bytes, charset: str | None) -> str:

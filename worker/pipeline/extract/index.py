@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 from schemas.enums import LinkKind
 from worker.pipeline.extract import classes, links
-from worker.pipeline.extract.dom import HtmlElement
+from worker.pipeline.extract.dom import HtmlElement, words
 
 # Bits of an element's marks for the field modules.
 BYLINE = 1
@@ -48,11 +48,14 @@ class PageIndex:
     section_labels: list[HtmlElement] = field(default_factory=list)
     date_labels: list[HtmlElement] = field(default_factory=list)
     standfirsts: list[HtmlElement] = field(default_factory=list)
+    # classes.sig_bits of every element whose class or id says something.
+    class_bits: dict[HtmlElement, int] = field(default_factory=dict)
 
 
 class Marks(NamedTuple):
     """What an element's tag, class, id, ``itemprop``, ``rel`` and ``role`` say."""
 
+    bits: int  # classes.sig_bits of the class and id
     link_kind: LinkKind | None
     fields: int
 
@@ -63,6 +66,8 @@ _TAG_KINDS = {
     for tag in ("nav", "header", "footer", "menu", "aside")
     if (kind := links.box_kind(tag, 0, None)) is not None
 }
+# Elements that cannot have children (WHATWG HTML §13.1.2, void elements).
+_VOID_TAGS = words("area base br col embed hr img input link meta source track wbr")
 _BYLINE_TAGS = frozenset({"a", "span", "div", "p", "address", "li"})
 _AUTHOR_BOX_TAGS = frozenset({"div", "section", "aside", "footer"})
 _SECTION_TAGS = frozenset({"a", "span", "div", "p"})
@@ -74,26 +79,15 @@ _MARKS: dict[tuple[str | None, ...], Marks] = {}
 _MAX_MARKS = 65536
 
 
-def _marks(
-    tag: str,
-    cls: str | None,
-    ident: str | None,
-    itemprop: str | None,
-    rel: str | None,
-    role: str | None,
-) -> Marks:
-    """Everything the attributes say about an element (cached)."""
-    key = (tag, cls, ident, itemprop, rel, role)
-    found = _MARKS.get(key)
-    if found is None:
-        if len(_MARKS) >= _MAX_MARKS:
-            _MARKS.clear()
-        found = _MARKS[key] = _read_marks(tag, cls, ident, itemprop, rel, role)
-    return found
+def _new_marks(key: tuple[str | None, ...]) -> Marks:
+    if len(_MARKS) >= _MAX_MARKS:
+        _MARKS.clear()
+    marks = _MARKS[key] = _read_marks(*key)
+    return marks
 
 
 def _read_marks(
-    tag: str,
+    tag: str | None,
     cls: str | None,
     ident: str | None,
     itemprop: str | None,
@@ -116,7 +110,7 @@ def _read_marks(
         found |= DATE
     if tag in _STANDFIRST_TAGS and bits & classes.STANDFIRST:
         found |= STANDFIRST
-    return Marks(links.box_kind(tag, bits, role), found)
+    return Marks(bits, links.box_kind(tag or "", bits, role), found)
 
 
 def build_index(container: HtmlElement) -> PageIndex:
@@ -124,12 +118,16 @@ def build_index(container: HtmlElement) -> PageIndex:
     index = PageIndex()
     telling: dict[HtmlElement, LinkKind] = {}
     anchors: list[HtmlElement] = []
+    bits = index.class_bits
+    cache = _MARKS
     for element in container.iter():
         tag = element.tag
         if tag.__class__ is not str:
             continue
         if tag == "a":
             anchors.append(element)
+        elif tag in _VOID_TAGS:
+            continue  # holds no link and no text: nothing to file
         attributes = element.keys()
         if not attributes:
             kind = _TAG_KINDS.get(tag)
@@ -137,14 +135,19 @@ def build_index(container: HtmlElement) -> PageIndex:
                 telling[element] = kind
             continue
         get = element.get
-        marks = _marks(
-            tag,  # type: ignore[arg-type]
+        key = (
+            tag,
             get("class"),
             get("id"),
             get("itemprop") if "itemprop" in attributes else None,
             get("rel") if "rel" in attributes and tag == "a" else None,
             get("role") if "role" in attributes else None,
         )
+        marks = cache.get(key)
+        if marks is None:
+            marks = _new_marks(key)
+        if marks.bits:
+            bits[element] = marks.bits
         if marks.link_kind is not None:
             telling[element] = marks.link_kind
         if marks.fields:

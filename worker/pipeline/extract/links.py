@@ -30,7 +30,6 @@ import re
 from dataclasses import dataclass
 
 from schemas.enums import LinkKind
-from schemas.messages import RelatedLink
 from worker.pipeline.extract import classes
 from worker.pipeline.extract.dom import (
     HtmlElement,
@@ -110,8 +109,9 @@ def mark_in_body(links: list[FoundLink], body_anchors: set[HtmlElement]) -> None
             link.kind = LinkKind.IN_BODY
 
 
-def related_links(links: list[FoundLink]) -> tuple[RelatedLink, ...]:
-    """One RelatedLink per URL, in page order, with the most specific kind seen."""
+def related_links(links: list[FoundLink]) -> list[dict[str, str]]:
+    """One ``RelatedLink`` record per URL, in page order, with the most specific
+    kind seen (``LinkKind`` is a ``str`` enum)."""
     chosen: dict[str, FoundLink] = {}
     for link in links:
         known = chosen.get(link.url)
@@ -122,14 +122,12 @@ def related_links(links: list[FoundLink]) -> tuple[RelatedLink, ...]:
         elif _PRIORITY[link.kind] > _PRIORITY[known.kind]:
             known.kind = link.kind
             known.anchor_text = known.anchor_text or link.anchor_text
-    return tuple(
-        # Values built here are already valid; validating ~150 links a page was a
-        # twentieth of the extractor's time.
-        RelatedLink.model_construct(
-            url=link.url, kind=link.kind, anchor_text=link.anchor_text
-        )
+    # Plain records: the article model builds them into RelatedLink in one
+    # validation pass (in pydantic-core), three times cheaper than a model each.
+    return [
+        {"url": link.url, "kind": link.kind, "anchor_text": link.anchor_text}
         for link in chosen.values()
-    )
+    ]
 
 
 def box_kind(tag: str, bits: int, role: str | None) -> LinkKind | None:

@@ -60,15 +60,18 @@ _CARD_CHECK = -1
 _RULES: dict[tuple[str, int], int] = {}
 
 
-def prune(container: HtmlElement) -> None:
-    """Drop the never-content tags, then every furniture box, keeping their tails."""
+def prune(container: HtmlElement, class_bits: dict[HtmlElement, int]) -> None:
+    """Drop the never-content tags, then every furniture box, keeping their tails.
+
+    ``class_bits`` are the ``classes.sig_bits`` the page walk read (0 if absent).
+    """
     etree.strip_elements(container, *DROP_ALWAYS, with_tail=False)
     doomed: list[HtmlElement] = []
     stack = [container]
     while stack:
         element = stack.pop()
         for child in element:
-            if _is_doomed(child):
+            if _is_doomed(child, class_bits.get(child, 0)):
                 doomed.append(child)
             else:
                 stack.append(child)
@@ -90,15 +93,11 @@ def _remove(element: HtmlElement) -> None:
     parent.remove(element)
 
 
-def _is_doomed(element: HtmlElement) -> bool:
+def _is_doomed(element: HtmlElement, bits: int) -> bool:
     tag = element.tag
     if not isinstance(tag, str) or tag in DROP_ALWAYS:
         return True
-    # Most elements have no attribute at all, so only their tag can tell.
     attributes = element.keys()
-    bits = (
-        classes.sig_bits(element.get("class"), element.get("id")) if attributes else 0
-    )
     if (
         attributes
         and (
@@ -164,8 +163,6 @@ def _is_teaser_card(item: HtmlElement) -> bool:
     The cheap tests come first: most boxes asked are big wrappers.
     """
     tag = item.tag
-    if tag != "li" and not _is_card_sized(item):
-        return False
     has_parts = next(item.iterdescendants("a"), None) is not None and (
         next(item.iterdescendants(*_CARD_PARTS), None) is not None
     )
@@ -173,6 +170,8 @@ def _is_teaser_card(item: HtmlElement) -> bool:
         return False
     if next(islice(item.iter(), _CARD_MAX_ELEMENTS, None), None) is not None:
         return False  # a card is a handful of elements
+    if tag != "li" and not _is_card_sized(item):
+        return False
     density = link_density(item)
     if tag == "div":
         return density >= _DIV_CARD_LINK_SHARE
