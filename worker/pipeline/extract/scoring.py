@@ -72,6 +72,8 @@ _TAG_WEIGHT = {
     "th": -5.0,
 }
 _CLASS_WEIGHT = 25.0
+_STORY_PROSE_CHARS = 500  # an <article> with this much prose is a story, not a card
+_MIN_STORIES = 2
 
 
 def story_blocks(container: HtmlElement, base: str) -> list[Block]:
@@ -82,6 +84,7 @@ def story_blocks(container: HtmlElement, base: str) -> list[Block]:
     final = _final_scores(scores)
     best = _widen(max(final, key=final.__getitem__), final)
     best = _climb(best, prose, final)
+    best = _first_story(best, prose, final)
     blocks: list[Block] = []
     for part in _with_siblings(best, final):
         blocks.extend(flatten(part, base))
@@ -139,6 +142,27 @@ def _climb(
             best, own = ancestor, wider
     final[best] = max(final.get(best, 0.0), score)
     return best
+
+
+def _first_story(
+    best: HtmlElement, prose: dict[HtmlElement, int], final: dict[HtmlElement, float]
+) -> HtmlElement:
+    """The first story of a box that holds several: pages that load the next
+    stories as the reader scrolls, each in its own ``<article>``.
+
+    A story is an ``<article>`` with much prose and no such ``<article>`` inside.
+    """
+    stories = [
+        article
+        for article in best.iter("article")
+        if article is not best and prose.get(article, 0) >= _STORY_PROSE_CHARS
+    ]
+    holders = {outer for story in stories for outer in story.iterancestors("article")}
+    leaves = [story for story in stories if story not in holders]
+    if len(leaves) < _MIN_STORIES:
+        return best
+    final[leaves[0]] = max(final.get(leaves[0], 0.0), final[best])
+    return leaves[0]
 
 
 def _paragraph_text(element: HtmlElement) -> str:
