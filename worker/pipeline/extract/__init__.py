@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from schemas.messages import ExtractedArticle
+from schemas.messages import Author, ExtractedArticle
 from worker.pipeline.extract import authors, body, dates, fields, links, media
 from worker.pipeline.extract.decode import decode_html
 from worker.pipeline.extract.dom import HtmlElement, base_url, clean_text
@@ -124,6 +124,7 @@ def _extract(root: HtmlElement, data: bytes, url: str) -> ExtractedArticle:
         base=base,
         headline=clean_text(headline) or None,
         json_ld_body=json_ld_text(metadata.article.get("articleBody")),
+        author_names=_author_names(out),
     )
     links.mark_in_body(found_links, story.anchors)
     _put_body(out, story, stated_minutes)
@@ -135,6 +136,11 @@ def _extract(root: HtmlElement, data: bytes, url: str) -> ExtractedArticle:
             **out.values,
         }
     )
+
+
+def _author_names(out: _Fields) -> tuple[str, ...]:
+    found = out.values.get("authors", ())
+    return tuple(author.name for author in found if isinstance(author, Author))
 
 
 def _put_body(out: _Fields, story: body.Body, stated_minutes: int | None) -> None:

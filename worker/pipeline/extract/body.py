@@ -38,6 +38,8 @@ from worker.pipeline.extract.scoring import story_blocks
 
 _JSON_LD_BODY_MIN_CHARS = 200
 _SUBHEADINGS = frozenset({"h2", "h3", "h4"})
+_BIO_LAST_BLOCKS = 3  # bios and contact lines close the story
+_BIO_MAX_WORDS = 80
 
 
 @dataclass
@@ -57,10 +59,12 @@ def extract_body(
     base: str,
     headline: str | None = None,
     json_ld_body: str | None = None,
+    author_names: tuple[str, ...] = (),
 ) -> Body:
     """Find the story in ``container`` (the ``<body>``, pruned in place).
 
-    ``class_bits`` are the class/id bits of its elements (``index.PageIndex``).
+    ``class_bits`` are the class/id bits of its elements (``index.PageIndex``);
+    ``author_names`` the authors found, whose bios end many stories.
     """
     prune.prune(container, class_bits)
     # Not the standfirst: publishers often reuse the lede as the description, and
@@ -71,7 +75,7 @@ def extract_body(
         for block in story_blocks(container, base)
         if not is_furniture(block, titles)
     ]
-    blocks = _without_empty_sections(blocks)
+    blocks = _without_author_bios(_without_empty_sections(blocks), author_names)
     text, html = render(blocks)
     anchors = {anchor for block in blocks for anchor in block.anchors}
     body = Body(text=text, html=html, anchors=anchors, source="dom" if text else None)
@@ -81,6 +85,28 @@ def extract_body(
         html = "".join(f"<p>{html_lib.escape(p, quote=False)}</p>" for p in paragraphs)
         return Body(text="\n\n".join(paragraphs), html=html, source="json_ld")
     return body
+
+
+def _without_author_bios(
+    blocks: list[Block], author_names: tuple[str, ...]
+) -> list[Block]:
+    """Drop the author's bio or contact line among the last blocks.
+
+    "Jane Doe is a senior reporter… Follow her on X", "Jane Doe can be reached
+    at…": a short paragraph that opens with the full name of an author of the page.
+    """
+    if not author_names or not blocks:
+        return blocks
+    start = max(0, len(blocks) - _BIO_LAST_BLOCKS)
+    kept = blocks[:start]
+    for block in blocks[start:]:
+        text = block.text
+        is_bio = len(text.split()) <= _BIO_MAX_WORDS and any(
+            text.startswith(name) for name in author_names
+        )
+        if not is_bio:
+            kept.append(block)
+    return kept
 
 
 def _without_empty_sections(blocks: list[Block]) -> list[Block]:
