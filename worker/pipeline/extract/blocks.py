@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from worker.pipeline.extract.dom import HtmlElement, absolute_url, clean_text, words
+from worker.pipeline.extract.media import split_credit
 
 _BLOCK_TAGS = words(
     "p div section article main h1 h2 h3 h4 h5 h6 ul ol li blockquote pre table tr td "
@@ -43,6 +44,8 @@ _SENTENCE_END = frozenset(".!?\"'”’)…")
 _COPYRIGHT_LINE = re.compile(r"^(?:copyright\b|©|\(c\)\s)", re.IGNORECASE)
 _DATE_LINE_MAX_CHARS = 60
 _MAX_LINK_DENSITY = 0.5
+_CREDIT_MAX_CHARS = 160
+_CREDIT_LABEL_CHARS = 25
 
 
 @dataclass
@@ -161,11 +164,27 @@ def is_furniture(block: Block, titles: frozenset[str] = frozenset()) -> bool:
         return True
     if block.tag == "p" and _is_label(text):
         return True
+    if _is_credit_line(text):
+        return True
     return (
         len(text) <= _DATE_LINE_MAX_CHARS
         and not text.endswith(".")
         and _DATE_LINE.search(text) is not None
     )
+
+
+def _is_credit_line(text: str) -> bool:
+    """A photo credit on its own line: "(Photo: Jane Doe)", "Image credit: AP".
+
+    Only short lines that open like a credit are asked; ``media.split_credit``
+    decides, as for captions.
+    """
+    if len(text) > _CREDIT_MAX_CHARS or not (
+        text[0] in "(©" or ":" in text[:_CREDIT_LABEL_CHARS] or " by " in text[:16]
+    ):
+        return False
+    caption, credit = split_credit(text)
+    return caption is None and credit is not None
 
 
 def _is_label(text: str) -> bool:
