@@ -41,6 +41,12 @@ _DATE_LINE = re.compile(
 _BYLINE_MAX_WORDS = 10
 _LABEL_MAX_WORDS = 3
 _SENTENCE_END = frozenset(".!?\"'”’)…")
+# Advertising slot labels: "Advertisement", "Article continues below this ad".
+_AD_LABEL = re.compile(
+    r"^(?:advertisement|advertising|advert|sponsored|ad)\b"
+    r"|\bcontinues? (?:below|after)\b",
+    re.IGNORECASE,
+)
 _COPYRIGHT_LINE = re.compile(r"^(?:copyright\b|©|\(c\)\s)", re.IGNORECASE)
 _DATE_LINE_MAX_CHARS = 60
 _MAX_LINK_DENSITY = 0.5
@@ -154,22 +160,20 @@ def is_furniture(block: Block, titles: frozenset[str] = frozenset()) -> bool:
     ``titles`` are the headline and standfirst, which are kept apart from the body.
     """
     text = block.text
-    if text in titles:
-        return True
-    if block.link_chars > _MAX_LINK_DENSITY * len(text):
-        return True
-    if _BYLINE_LINE.match(text) and len(text.split()) <= _BYLINE_MAX_WORDS:
-        return True
-    if _READ_TIME_LINE.match(text) or _COPYRIGHT_LINE.match(text):
-        return True
-    if block.tag == "p" and _is_label(text):
-        return True
-    if _is_credit_line(text):
-        return True
+    short = len(text) <= _DATE_LINE_MAX_CHARS
     return (
-        len(text) <= _DATE_LINE_MAX_CHARS
-        and not text.endswith(".")
-        and _DATE_LINE.search(text) is not None
+        text in titles
+        or block.link_chars > _MAX_LINK_DENSITY * len(text)
+        or (
+            _BYLINE_LINE.match(text) is not None
+            and len(text.split()) <= _BYLINE_MAX_WORDS
+        )
+        or _READ_TIME_LINE.match(text) is not None
+        or _COPYRIGHT_LINE.match(text) is not None
+        or (block.tag == "p" and _is_label(text))
+        or _is_credit_line(text)
+        or (short and _AD_LABEL.search(text) is not None)
+        or (short and not text.endswith(".") and _DATE_LINE.search(text) is not None)
     )
 
 
