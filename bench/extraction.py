@@ -3,7 +3,8 @@
     python -m bench.extraction [--data DIR] [--limit N]
 
 Loads the development set (``ground-truth.json`` + ``html/<id>.html.gz``) into memory
-once, then on one core runs, page by page:
+once, then on one core runs, page by page (each page through every extractor in
+turn, so that load on a shared machine weighs on all of them alike):
 
 * ``lxml.html.fromstring`` alone (the floor every extractor pays);
 * newsfeed's ``extract_article`` (body, title, authors and date from one parse);
@@ -113,35 +114,35 @@ def trafilatura_predictor() -> Callable[[str, str], Prediction] | None:
     return predict
 
 
-def _trafilatura_body_seconds(pages: list[Any]) -> list[float]:
+def trafilatura_body(html: str, url: str) -> None:
     import trafilatura  # noqa: PLC0415 - optional, only for the comparison
 
-    seconds = []
+    trafilatura.extract(html, url=url, favor_precision=True, include_comments=False)
+
+
+def measure(
+    pages: list[Any],
+    predictors: dict[str, Callable[[str, str], Prediction]],
+    timed_only: dict[str, Callable[[str, str], object]],
+) -> tuple[dict[str, Run], dict[str, list[float]]]:
+    """Run every extractor on each page in turn, page by page.
+
+    Interleaving keeps the ratios fair on a shared machine: a burst of load slows
+    every extractor on the same pages instead of whichever ran at the time.
+    """
+    runs = {name: Run(name) for name in predictors}
+    seconds: dict[str, list[float]] = {name: [] for name in timed_only}
     for page in pages:
-        start = time.perf_counter()
-        trafilatura.extract(
-            page.html, url=page.url, favor_precision=True, include_comments=False
-        )
-        seconds.append(time.perf_counter() - start)
-    return seconds
-
-
-def run(name: str, predict: Callable[[str, str], Prediction], pages: list[Any]) -> Run:
-    result = Run(name)
-    for page in pages:
-        start = time.perf_counter()
-        result.predictions.append(predict(page.html, page.url or ""))
-        result.seconds.append(time.perf_counter() - start)
-    return result
-
-
-def parse_only_seconds(pages: list[Any]) -> list[float]:
-    seconds = []
-    for page in pages:
-        start = time.perf_counter()
-        lxml.html.fromstring(page.html)
-        seconds.append(time.perf_counter() - start)
-    return seconds
+        url = page.url or ""
+        for name, call in timed_only.items():
+            start = time.perf_counter()
+            call(page.html, url)
+            seconds[name].append(time.perf_counter() - start)
+        for name, predict in predictors.items():
+            start = time.perf_counter()
+            runs[name].predictions.append(predict(page.html, url))
+            runs[name].seconds.append(time.perf_counter() - start)
+    return runs, seconds
 
 
 def normalise(text: str | None) -> str:
@@ -245,20 +246,29 @@ def main(argv: list[str] | None = None) -> int:
         _ = page.html  # decompress before any timing
     everything = json.loads((args.data / "ground-truth.json").read_text("utf-8"))
     truths = [everything[page.item_id] for page in pages]
-    parse_median = statistics.median(parse_only_seconds(pages)) * 1000
-    runs = [run("newsfeed", newsfeed_predict, pages)]
+    predictors: dict[str, Callable[[str, str], Prediction]] = {
+        "newsfeed": newsfeed_predict
+    }
+    timed_only: dict[str, Callable[[str, str], object]] = {
+        "parse": lambda html, _url: lxml.html.fromstring(html)
+    }
     traf = trafilatura_predictor()
     if traf is not None:
-        runs.append(run("trafilatura", traf, pages))
+        predictors["trafilatura"] = traf
+        timed_only["trafilatura body"] = trafilatura_body
+    newsfeed_predict(pages[0].html, pages[0].url or "")  # warm-up, untimed
+    runs, seconds = measure(pages, predictors, timed_only)
+    parse_median = statistics.median(seconds["parse"]) * 1000
     print(f"{len(pages)} pages from {args.data}")
     print(f"lxml.html.fromstring only: median {parse_median:.2f} ms/page")
-    for result in runs:
+    for result in runs.values():
         report(score, pages, truths, result)
         ratio = statistics.median(result.seconds) * 1000 / parse_median
         print(f"  vs parse  {ratio:.1f}x lxml.html.fromstring")
-    if len(runs) == 2:
-        ours, theirs = (statistics.median(r.seconds) for r in runs)
-        body_only = statistics.median(_trafilatura_body_seconds(pages)) * 1000
+    if "trafilatura" in runs:
+        ours = statistics.median(runs["newsfeed"].seconds)
+        theirs = statistics.median(runs["trafilatura"].seconds)
+        body_only = statistics.median(seconds["trafilatura body"]) * 1000
         print(f"\ntrafilatura body only (extract): median {body_only:.2f} ms/page")
         print(
             f"newsfeed (all fields) is {theirs / ours:.1f}x trafilatura (body + "
