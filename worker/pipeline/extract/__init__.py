@@ -139,7 +139,9 @@ def _extract(root: HtmlElement, data: bytes, url: str) -> ExtractedArticle:
 
 
 def _author_names(out: _Fields) -> tuple[str, ...]:
-    found = out.values.get("authors", ())
+    found = out.values.get("authors")
+    if not isinstance(found, tuple):
+        return ()
     return tuple(author.name for author in found if isinstance(author, Author))
 
 

@@ -57,7 +57,7 @@ def text_chars(element: HtmlElement) -> int:
 
     Close to the length of the whitespace-collapsed text, without building it.
     """
-    return sum(map(len, map(str.strip, _TEXT_NODES(element))))  # type: ignore[arg-type]
+    return sum(map(len, map(str.strip, _TEXT_NODES(element))))
 
 
 def link_density(element: HtmlElement) -> float:
@@ -66,7 +66,7 @@ def link_density(element: HtmlElement) -> float:
     if not total:
         return 0.0
     nodes = _LINK_TEXT_NODES(element)
-    linked = sum(map(len, map(str.strip, nodes)))  # type: ignore[arg-type]
+    linked = sum(map(len, map(str.strip, nodes)))
     return min(linked / total, 1.0)
 
 
