@@ -146,6 +146,8 @@ def _or(values: object) -> int:
     return result
 
 
+_STATE_WORDS = frozenset({"with", "has", "no", "without"})
+_CAMEL = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z]{2})")  # words, not random ids
 _SINGLE, _COMPOUND = _piece_table()
 _COMPOUND_FIRST = frozenset(key[0] for key in _COMPOUND)
 _LITERALS = _substring_table()
@@ -153,12 +155,22 @@ _SCAN = re.compile("|".join(sorted(map(re.escape, _LITERALS), key=len, reverse=T
 
 
 @lru_cache(maxsize=65536)
-def part_bits(part: str) -> int:
-    """The bits of one class attribute or one id, already lower-cased."""
-    pieces = part.replace("-", " ").replace("_", " ").split()
+def part_bits(raw: str) -> int:
+    """The bits of one class attribute or one id, as written.
+
+    camelCase names are cut into words too (``imageCaption`` is ``image caption``).
+    """
+    part = raw.lower()
+    spaced = _CAMEL.sub(" ", raw).lower() if part != raw else part
+    pieces = spaced.replace("-", " ").replace("_", " ").split()
     bits = 0
+    after_state = False
     for piece in pieces:
-        bits |= _SINGLE.get(piece, 0)
+        if not after_state:
+            bits |= _SINGLE.get(piece, 0)
+        # "has-sidebar", "ContainerWithSidebar", "no-comments": a layout state of
+        # the box, not what the box is.
+        after_state = piece in _STATE_WORDS
     if not _COMPOUND_FIRST.isdisjoint(pieces):
         for index, piece in enumerate(pieces):
             if piece in _COMPOUND_FIRST:
@@ -168,7 +180,7 @@ def part_bits(part: str) -> int:
                         and tuple(pieces[index : index + len(key)]) == key
                     ):
                         bits |= value
-    for found in _SCAN.findall(part):
+    for found in _SCAN.findall(spaced):
         bits |= _LITERALS[found]
     squeezed = part.replace("-", "").replace("_", "")
     if any(trigger in squeezed for trigger in _CONTENT_TRIGGERS) and any(
@@ -190,8 +202,8 @@ def _compound_bits(pieces: list[str]) -> int:
 
 def sig_bits(cls: str | None, ident: str | None) -> int:
     """The bits of an element's class and id together."""
-    bits = part_bits(cls.lower()) if cls else 0
-    return bits | part_bits(ident.lower()) if ident else bits
+    bits = part_bits(cls) if cls else 0
+    return bits | part_bits(ident) if ident else bits
 
 
 def is_boilerplate(bits: int) -> bool:
