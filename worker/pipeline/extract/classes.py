@@ -38,6 +38,7 @@ DATE = 128
 NAV = 256
 TEASER = 512
 FEED = 1024
+STORY_BOX = 2048  # a story-container word that only story containers use
 
 
 def _words(text: str) -> list[str]:
@@ -76,6 +77,9 @@ CONTENT_WORDS = (
     "contentbody",
     "prose",
 )
+# The ones only a story container is named with; "prose" and "richtext" are also
+# typography utilities that style any text (author bios, captions).
+_STORY_BOX_WORDS = frozenset(CONTENT_WORDS) - {"prose", "richtext", "maincontent"}
 _CONTENT_TRIGGERS = ("body", "content", "text", "prose")
 # Boxes whose links are navigation (``links``).
 _NAV_WORDS = _words(
@@ -183,10 +187,10 @@ def part_bits(raw: str) -> int:
     for found in _SCAN.findall(spaced):
         bits |= _LITERALS[found]
     squeezed = part.replace("-", "").replace("_", "")
-    if any(trigger in squeezed for trigger in _CONTENT_TRIGGERS) and any(
-        word in squeezed for word in CONTENT_WORDS
-    ):
-        bits |= CONTENT
+    if any(trigger in squeezed for trigger in _CONTENT_TRIGGERS):
+        for word in CONTENT_WORDS:
+            if word in squeezed:
+                bits |= CONTENT | (STORY_BOX if word in _STORY_BOX_WORDS else 0)
     return bits
 
 

@@ -66,12 +66,22 @@ def prune(container: HtmlElement, class_bits: dict[HtmlElement, int]) -> None:
     ``class_bits`` are the ``classes.sig_bits`` the page walk read (0 if absent).
     """
     etree.strip_elements(container, *DROP_ALWAYS, with_tail=False)
+    # A box around the story container (class article-body, entry-content…) is not
+    # furniture, whatever its own class says: "paywall", "gated" wrappers hold it.
+    around_story = {
+        ancestor
+        for element, bits in class_bits.items()
+        if bits & classes.STORY_BOX
+        for ancestor in element.iterancestors()
+    }
     doomed: list[HtmlElement] = []
     stack = [container]
     while stack:
         element = stack.pop()
         for child in element:
-            if _is_doomed(child, class_bits.get(child, 0)):
+            if child not in around_story and _is_doomed(
+                child, class_bits.get(child, 0)
+            ):
                 doomed.append(child)
             else:
                 stack.append(child)
