@@ -98,7 +98,7 @@ _STANDFIRST_WORDS = _words(
 # Substring vocabularies; a hyphen inside a word is optional.
 _SUBSTRINGS = {
     AUTHORISH: "byline author contributor writer",
-    AUTHOR_BOX: "author-bio author-box about-author about-the-author author-info "
+    AUTHOR_BOX: "author-bio author-box about-author the-author author-info "
     "author-card author-profile author-details contributor-bio",
     DATE: "date time publish posted dateline",
     TEASER: "related read-more also-read see-also teaser embed inline-promo promo "
@@ -155,6 +155,19 @@ _CAMEL = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z]{2})")  # words, not random ids
 _SINGLE, _COMPOUND = _piece_table()
 _COMPOUND_FIRST = frozenset(key[0] for key in _COMPOUND)
 _LITERALS = _substring_table()
+# How a piece must end for a word to continue into the next one: the first parts
+# of the hyphenated substring words and of the story-container words.
+_SPANNING_STARTS = tuple(
+    sorted(
+        {
+            word.split("-")[0]
+            for words in _SUBSTRINGS.values()
+            for word in words.split()
+            if "-" in word
+        }
+        | {"the"}  # about-the-author
+    )
+)
 _SCAN = re.compile("|".join(sorted(map(re.escape, _LITERALS), key=len, reverse=True)))
 
 
@@ -163,30 +176,58 @@ def part_bits(raw: str) -> int:
     """The bits of one class attribute or one id, as written.
 
     camelCase names are cut into words too (``imageCaption`` is ``image caption``).
+    Each piece is read once per process (:func:`_piece_bits`); pairs of pieces only
+    when a word could span them (``read-more``, ``article-body``).
     """
     part = raw.lower()
     spaced = _CAMEL.sub(" ", raw).lower() if part != raw else part
-    pieces = spaced.replace("-", " ").replace("_", " ").split()
     bits = 0
     after_state = False
-    for piece in pieces:
-        if not after_state:
-            bits |= _SINGLE.get(piece, 0)
-        # "has-sidebar", "ContainerWithSidebar", "no-comments": a layout state of
-        # the box, not what the box is.
-        after_state = piece in _STATE_WORDS
+    pieces: list[str] = []
+    for token in spaced.split():
+        previous = ""
+        for underscored in token.split("_"):
+            joint = False  # pairs only across a hyphen
+            for piece in underscored.split("-"):
+                if not piece:
+                    continue
+                single, inner = _piece_bits(piece)
+                if not after_state:
+                    bits |= single
+                bits |= inner
+                if joint and previous.endswith(_SPANNING_STARTS):
+                    bits |= _pair_bits(previous, piece)
+                # "has-sidebar", "ContainerWithSidebar", "no-comments": a layout
+                # state of the box, not what the box is.
+                after_state = piece in _STATE_WORDS
+                previous = piece
+                joint = True
+                pieces.append(piece)
     if not _COMPOUND_FIRST.isdisjoint(pieces):
-        for index, piece in enumerate(pieces):
-            if piece in _COMPOUND_FIRST:
-                for key, value in _COMPOUND.items():
-                    if (
-                        key[0] == piece
-                        and tuple(pieces[index : index + len(key)]) == key
-                    ):
-                        bits |= value
-    for found in _SCAN.findall(spaced):
+        bits |= _compound_bits(pieces)
+    return bits | _content_bits(part.replace("-", "").replace("_", ""))
+
+
+@lru_cache(maxsize=65536)
+def _piece_bits(piece: str) -> tuple[int, int]:
+    """``(whole-word bits, inner-word bits)`` of one piece of a class name."""
+    inner = 0
+    for found in _SCAN.findall(piece):
+        inner |= _LITERALS[found]
+    return _SINGLE.get(piece, 0), inner
+
+
+@lru_cache(maxsize=16384)
+def _pair_bits(first: str, second: str) -> int:
+    """Words that span two hyphen-joined pieces: ``read-more``, ``author-bio``."""
+    bits = 0
+    for found in _SCAN.findall(f"{first}-{second}"):
         bits |= _LITERALS[found]
-    squeezed = part.replace("-", "").replace("_", "")
+    return bits
+
+
+def _content_bits(squeezed: str) -> int:
+    bits = 0
     if any(trigger in squeezed for trigger in _CONTENT_TRIGGERS):
         for word in CONTENT_WORDS:
             if word in squeezed:
