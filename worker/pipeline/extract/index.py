@@ -80,9 +80,11 @@ _MAX_MARKS = 65536
 
 
 def _new_marks(key: tuple[str | None, ...]) -> Marks:
+    """Marks for a key of (tag, class, id) or (tag, class, id, itemprop, rel, role)."""
     if len(_MARKS) >= _MAX_MARKS:
         _MARKS.clear()
-    marks = _MARKS[key] = _read_marks(*key)
+    full = key if len(key) == 6 else (*key, None, None, None)  # noqa: PLR2004
+    marks = _MARKS[key] = _read_marks(*full)
     return marks
 
 
@@ -128,21 +130,27 @@ def build_index(container: HtmlElement) -> PageIndex:
             anchors.append(element)
         elif tag in _VOID_TAGS:
             continue  # holds no link and no text: nothing to file
-        attributes = element.keys()
+        attributes = element.attrib  # its get() is cheaper than the element's
         if not attributes:
             kind = _TAG_KINDS.get(tag)
             if kind is not None:
                 telling[element] = kind
             continue
-        get = element.get
-        key = (
-            tag,
-            get("class"),
-            get("id"),
-            get("itemprop") if "itemprop" in attributes else None,
-            get("rel") if "rel" in attributes and tag == "a" else None,
-            get("role") if "role" in attributes else None,
-        )
+        get = attributes.get
+        cls = get("class")
+        ident = get("id")
+        key: tuple[str | None, ...]
+        if len(attributes) > (cls is not None) + (ident is not None):
+            key = (
+                tag,
+                cls,
+                ident,
+                get("itemprop"),
+                get("rel") if tag == "a" else None,
+                get("role"),
+            )
+        else:
+            key = (tag, cls, ident)
         marks = cache.get(key)
         if marks is None:
             marks = _new_marks(key)
