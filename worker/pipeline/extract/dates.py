@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from worker.pipeline.extract.dom import HtmlElement, signature, text_of
 from worker.pipeline.extract.metadata import PageMetadata, json_ld_text
@@ -78,6 +79,9 @@ _PROSE_DATE = re.compile(
     re.IGNORECASE,
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})([/-])(0?[1-9]|1[0-2])\2(0?[1-9]|[12]\d|3[01])(?=[/-]|$)"
+)
 
 
 def parse_datetime(value: str | None) -> datetime | None:
@@ -152,9 +156,13 @@ def _aware(parsed: datetime) -> datetime:
 
 
 def extract_dates(
-    root: HtmlElement, metadata: PageMetadata, labels: list[HtmlElement]
+    root: HtmlElement,
+    metadata: PageMetadata,
+    labels: list[HtmlElement],
+    url: str = "",
 ) -> tuple[tuple[datetime | None, str | None], tuple[datetime | None, str | None]]:
-    """``(published, source), (updated, source)``: JSON-LD, meta, ``<time>``, text.
+    """``(published, source), (updated, source)``: JSON-LD, meta, ``<time>``, text,
+    and last the URL's path (``/2024/03/05/``) for the published day.
 
     ``labels`` are the elements whose class says date (the page walk found them).
     """
@@ -174,7 +182,27 @@ def extract_dates(
             published = dom_published
         if updated[0] is None:
             updated = dom_updated
+    if published[0] is None:
+        from_url = url_date(url)
+        if from_url is not None:
+            published = (from_url, "url")
     return published, updated
+
+
+def url_date(url: str) -> datetime | None:
+    """The day a URL path states (``/2024/03/05/``, ``/2024-03-05-``), at midnight UTC.
+
+    Only a full year-month-day counts: ``/2024/03/`` archives and numeric ids do not.
+    """
+    path = urlsplit(url).path
+    match = _URL_DATE.search(path)
+    if match is None:
+        return None
+    year, month, day = int(match[1]), int(match[3]), int(match[4])
+    try:
+        return datetime(year, month, day, tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 _PUBLISHED_META = (
