@@ -109,7 +109,9 @@ def _extract(root: HtmlElement, data: bytes, url: str) -> ExtractedArticle:
     out.put("section", *fields.section(metadata, index.section_labels))
     out.put("tags", *fields.tags(metadata))
     out.put("language", *fields.language(metadata))
-    published, updated = dates.extract_dates(root, metadata, index.date_labels, url=url)
+    published, updated = dates.extract_dates(
+        metadata, index.times, index.date_labels, url=url
+    )
     out.put("published_at", *published)
     out.put("updated_at", *updated)
     out.put("authors", *authors.extract_authors(root, metadata, base, index))

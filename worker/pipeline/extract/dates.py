@@ -156,15 +156,16 @@ def _aware(parsed: datetime) -> datetime:
 
 
 def extract_dates(
-    root: HtmlElement,
     metadata: PageMetadata,
+    times: list[HtmlElement],
     labels: list[HtmlElement],
     url: str = "",
 ) -> tuple[tuple[datetime | None, str | None], tuple[datetime | None, str | None]]:
     """``(published, source), (updated, source)``: JSON-LD, meta, ``<time>``, text,
     and last the URL's path (``/2024/03/05/``) for the published day.
 
-    ``labels`` are the elements whose class says date (the page walk found them).
+    ``times`` are the page's ``<time>`` elements and ``labels`` the elements whose
+    class says date, both as the page walk found them.
     """
     article = metadata.article
     published = _first_date(
@@ -177,7 +178,7 @@ def extract_dates(
         _meta_date(metadata, _MODIFIED_META),
     )
     if published[0] is None or updated[0] is None:
-        dom_published, dom_updated = _dom_dates(root, labels)
+        dom_published, dom_updated = _dom_dates(times, labels)
         if published[0] is None:
             published = dom_published
         if updated[0] is None:
@@ -254,11 +255,11 @@ def _first_date(
 
 
 def _dom_dates(
-    root: HtmlElement, labels: list[HtmlElement]
+    times: list[HtmlElement], labels: list[HtmlElement]
 ) -> tuple[tuple[datetime | None, str | None], tuple[datetime | None, str | None]]:
     published: tuple[datetime | None, str | None] = (None, None)
     updated: tuple[datetime | None, str | None] = (None, None)
-    for time in root.iter("time"):
+    for time in times:
         parsed = parse_datetime(time.get("datetime")) or parse_prose_date(text_of(time))
         if parsed is None:
             continue

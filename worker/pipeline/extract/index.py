@@ -48,6 +48,7 @@ class PageIndex:
     section_labels: list[HtmlElement] = field(default_factory=list)
     date_labels: list[HtmlElement] = field(default_factory=list)
     standfirsts: list[HtmlElement] = field(default_factory=list)
+    times: list[HtmlElement] = field(default_factory=list)  # <time> elements
     # classes.sig_bits of every element whose class or id says something.
     class_bits: dict[HtmlElement, int] = field(default_factory=dict)
 
@@ -115,7 +116,7 @@ def _read_marks(
     return Marks(bits, links.box_kind(tag or "", bits, role), found)
 
 
-def build_index(container: HtmlElement) -> PageIndex:
+def build_index(container: HtmlElement) -> PageIndex:  # noqa: C901, PLR0912 - one hot loop
     """Walk ``container`` (the ``<body>``) once; see the module docstring."""
     index = PageIndex()
     telling: dict[HtmlElement, LinkKind] = {}
@@ -128,6 +129,8 @@ def build_index(container: HtmlElement) -> PageIndex:
             continue
         if tag == "a":
             anchors.append(element)
+        elif tag == "time":
+            index.times.append(element)
         elif tag in _VOID_TAGS:
             continue  # holds no link and no text: nothing to file
         attributes = element.attrib  # its get() is cheaper than the element's
