@@ -10,8 +10,8 @@ text there. Teaser cards go too: list items, ``article`` runs and small ``div``
 elements laid out as a headline link plus a blurb.
 
 The walk is top-down and stops at each removed box, so the subtrees of furniture are
-never looked at; the never-content tags (forms, media, ``noscript``…) go first, in
-one C call. Each box's verdict comes from its tag and class bits (cached per
+never looked at; the never-content tags (forms, media, ``noscript``…) are removed
+as it meets them. Each box's verdict comes from its tag and class bits (cached per
 distinct pair) and, only for the boxes that look like furniture, from its text.
 
 What this module does not do: score the boxes that remain (``scoring`` does), or
@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import re
 from itertools import islice
-
-from lxml import etree
 
 from worker.pipeline.extract import classes
 from worker.pipeline.extract.dom import (
@@ -61,11 +59,12 @@ _RULES: dict[tuple[str, int], int] = {}
 
 
 def prune(container: HtmlElement, class_bits: dict[HtmlElement, int]) -> None:
-    """Drop the never-content tags, then every furniture box, keeping their tails.
+    """Remove the never-content elements and every furniture box, keeping tails.
 
     ``class_bits`` are the ``classes.sig_bits`` the page walk read (0 if absent).
+    The never-content tags (``DROP_ALWAYS``) go as the walk meets them: a separate
+    strip_elements pass cost as much as the walk, on real (fragmented) trees.
     """
-    etree.strip_elements(container, *DROP_ALWAYS, with_tail=False)
     # A box around the story container (class article-body, entry-content…) is not
     # furniture, whatever its own class says: "paywall", "gated" wrappers hold it.
     around_story = {
