@@ -69,6 +69,7 @@ _TAG_KINDS = {
 }
 # Elements that cannot have children (WHATWG HTML §13.1.2, void elements).
 _VOID_TAGS = words("area base br col embed hr img input link meta source track wbr")
+_NOTHING = Marks(0, None, 0)
 _BYLINE_TAGS = frozenset({"a", "span", "div", "p", "address", "li"})
 _AUTHOR_BOX_TAGS = frozenset({"div", "section", "aside", "footer"})
 _SECTION_TAGS = frozenset({"a", "span", "div", "p"})
@@ -85,7 +86,8 @@ def _new_marks(key: tuple[str | None, ...]) -> Marks:
     if len(_MARKS) >= _MAX_MARKS:
         _MARKS.clear()
     full = key if len(key) == 6 else (*key, None, None, None)  # noqa: PLR2004
-    marks = _MARKS[key] = _read_marks(*full)
+    marks = _read_marks(*full)
+    _MARKS[key] = marks = _NOTHING if marks == _NOTHING else marks
     return marks
 
 
@@ -157,6 +159,8 @@ def build_index(container: HtmlElement) -> PageIndex:  # noqa: C901, PLR0912 - o
         marks = cache.get(key)
         if marks is None:
             marks = _new_marks(key)
+        if marks is _NOTHING:
+            continue  # most elements: their attributes say nothing
         if marks.bits:
             bits[element] = marks.bits
         if marks.link_kind is not None:
