@@ -27,7 +27,7 @@ from lxml import etree
 
 from schemas.messages import Author, ExtractedArticle
 from worker.pipeline.extract import authors, body, dates, fields, links, media
-from worker.pipeline.extract.decode import decode_html
+from worker.pipeline.extract.decode import utf8_html
 from worker.pipeline.extract.dom import HtmlElement, base_url, clean_text
 from worker.pipeline.extract.index import build_index
 from worker.pipeline.extract.languages import detect_language
@@ -57,7 +57,7 @@ def extract_article(
         url: the URL the page was fetched from, after redirects.
         charset: the ``charset`` parameter of the HTTP ``Content-Type``, if any.
     """
-    data = decode_html(html, charset).encode("utf-8", errors="replace")
+    data = utf8_html(html, charset)
     root = _parse(data)
     if root is None:
         return ExtractedArticle(url=url)
