@@ -62,7 +62,7 @@ _PRIORITY = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class FoundLink:
     """An anchor and its kind; the element is kept so body membership can be tested."""
 
@@ -84,16 +84,15 @@ def classify_links(
     found = []
     headline_counts: dict[HtmlElement, int] = {}
     for element, context in anchors:
-        href = element.get("href")
+        get = element.attrib.get  # cheaper than the element's own get()
+        href = get("href")
         if not href:
             continue
         url = absolute_url(href, base)
         if url is None:
             continue
-        text = text_of(element) or clean_text(
-            element.get("title") or element.get("aria-label")
-        )
-        rel = element.get("rel")
+        text = text_of(element) or clean_text(get("title") or get("aria-label"))
+        rel = get("rel")
         if (rel and "author" in rel.lower().split()) or _AUTHOR_PATH.search(url):
             kind = LinkKind.AUTHOR
         else:
