@@ -106,7 +106,7 @@ def _is_doomed(element: HtmlElement, bits: int) -> bool:
     tag = element.tag
     if not isinstance(tag, str) or tag in DROP_ALWAYS:
         return True
-    attributes = element.keys()
+    attributes = element.attrib
     if (
         attributes
         and (
