@@ -4,10 +4,14 @@
 
 1. ``decode``: bytes to text (HTTP charset, BOM, ``<meta>``, detection, UTF-8);
 2. one lxml parse; every field comes from this one tree;
-3. read-only passes: ``metadata`` (JSON-LD, OpenGraph, ``<meta>``), ``fields``
-   (headline, standfirst, section, tags, declared language…), ``dates``, ``authors``,
-   ``media`` and ``links`` (classified while the page is whole);
-4. ``body``, which prunes the tree in place and so runs last; links whose anchors
+3. ``metadata`` reads JSON-LD, OpenGraph and ``<meta>``; then ``index`` walks the
+   ``<body>`` once and files what the field modules need (bylines, author boxes,
+   section/date/standfirst labels, ``<time>`` elements, every link with the kind of
+   its box, the class bits of every element), so that ``fields`` (headline,
+   standfirst, section, tags, declared language…), ``dates``, ``authors``, ``media``
+   and ``links`` read short lists instead of walking the tree again;
+4. ``body``, which prunes the tree in place (``prune``, reusing the walk's class
+   bits) and so runs last; links whose anchors
    ended up in body paragraphs become ``in_body``; a page that declares no language
    gets one detected from its body text (``languages``).
 
@@ -35,7 +39,7 @@ from worker.pipeline.extract.metadata import json_ld_text, read_metadata
 
 __all__ = ["EXTRACTOR_VERSION", "body_text", "extract_article"]
 
-EXTRACTOR_VERSION = "1.1.0"
+EXTRACTOR_VERSION = "1.2.0"
 
 # Comments and processing instructions are never content; dropping them at parse time
 # saves a pass. libxml2 caps nesting depth (255) on its own, which keeps a page of

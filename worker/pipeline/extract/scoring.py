@@ -84,9 +84,11 @@ def story_blocks(container: HtmlElement, base: str) -> list[Block]:
     final = _final_scores(scores)
     best = _widen(max(final, key=final.__getitem__), final)
     best = _climb(best, prose, final)
-    best = _first_story(best, prose, final)
+    story = _first_story(best, prose, final)
+    # The other stories are siblings of the first one: none of them joins it.
+    parts = [story] if story is not best else _with_siblings(best, final)
     blocks: list[Block] = []
-    for part in _with_siblings(best, final):
+    for part in parts:
         blocks.extend(flatten(part, base))
     return blocks
 
