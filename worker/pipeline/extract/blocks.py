@@ -73,17 +73,7 @@ class _Walk:
     parts: list[tuple[str, str | None]] = field(default_factory=list)
     anchors: list[HtmlElement] = field(default_factory=list)
     context: list[str] = field(default_factory=list)
-    open_anchor: list[HtmlElement] = field(default_factory=list)
-
-    def add(self, text: str | None) -> None:
-        if text:
-            anchor = self.open_anchor[-1] if self.open_anchor else None
-            href = (
-                absolute_url(anchor.get("href"), self.base)
-                if anchor is not None
-                else None
-            )
-            self.parts.append((text, href))
+    hrefs: list[str | None] = field(default_factory=list)  # of the open anchors
 
     def flush(self) -> None:
         if not self.parts:
@@ -114,26 +104,34 @@ class _Walk:
 def flatten(container: HtmlElement, base: str) -> list[Block]:
     """The blocks of ``container`` in document order."""
     walk = _Walk(base)
+    parts = walk.parts
+    hrefs = walk.hrefs
+    context = walk.context
     for event, element in etree.iterwalk(container, events=("start", "end")):
         tag = element.tag
-        if not isinstance(tag, str):
+        if tag.__class__ is not str:
             continue
         if event == "start":
             if tag in _BLOCK_TAGS or tag == "br":
                 walk.flush()
-                walk.context.append(tag)
+                parts = walk.parts
+                context.append(tag)
             if tag == "a":
-                walk.open_anchor.append(element)
+                hrefs.append(absolute_url(element.get("href"), base))
                 walk.anchors.append(element)
-            walk.add(element.text)
+            text = element.text
         else:
             if tag in _BLOCK_TAGS or tag == "br":
                 walk.flush()
-                walk.context.pop()
-            elif tag == "a" and walk.open_anchor:
-                walk.open_anchor.pop()
-            if element is not container:
-                walk.add(element.tail)
+                parts = walk.parts
+                context.pop()
+            elif tag == "a" and hrefs:
+                hrefs.pop()
+            if element is container:
+                continue
+            text = element.tail
+        if text:
+            parts.append((text, hrefs[-1] if hrefs else None))
     walk.flush()
     return walk.blocks
 
