@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from schemas.enums import LinkKind
 from schemas.messages import Author
 from worker.pipeline.extract.bylines import (
     BY_PREFIX,
@@ -43,6 +44,7 @@ from worker.pipeline.extract.dom import (
     clean_text,
     text_of,
 )
+from worker.pipeline.extract.links import AUTHOR_PATH
 from worker.pipeline.extract.metadata import PageMetadata, json_ld_types
 
 if TYPE_CHECKING:
@@ -69,6 +71,8 @@ def extract_authors(
     if not authors:
         authors, source = byline or _plain_byline_authors(root, base), "dom"
     if not authors:
+        authors, source = _profile_link_authors(index.anchors, base), "dom"
+    if not authors:
         return (), None
     extras = {author.name.lower(): author for author in byline}
     for box in _author_boxes(index.author_boxes, base):
@@ -78,6 +82,27 @@ def extract_authors(
         _merge(author, extras.get(author.name.lower())) for author in authors
     )
     return merged, source
+
+
+def _profile_link_authors(
+    anchors: list[tuple[HtmlElement, LinkKind | None]], base: str
+) -> list[Author]:
+    """The first link to an author's profile page (``/author/jane-doe``) named like a
+    person, with the ones beside it (co-authors): a byline with no telling class."""
+    first: HtmlElement | None = None
+    found: list[Author] = []
+    for anchor, _ in anchors:
+        href = anchor.get("href") or ""
+        if not AUTHOR_PATH.search(href):
+            continue
+        parent = anchor.getparent()
+        if first is not None and parent is not first:
+            break
+        name = BY_PREFIX.sub("", text_of(anchor))
+        if looks_like_person(name):
+            first = parent
+            found.append(Author(name=name, url=absolute_url(href, base)))
+    return unique_authors(found)
 
 
 def _merge(author: Author, extra: Author | None) -> Author:

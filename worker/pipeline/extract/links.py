@@ -38,7 +38,7 @@ from worker.pipeline.extract.dom import (
     text_of,
 )
 
-_AUTHOR_PATH = re.compile(
+AUTHOR_PATH = re.compile(
     r"/(?:authors?|profiles?|people|staff|journalists?|contributors?|writers?|by)/",
     re.IGNORECASE,
 )
@@ -93,7 +93,7 @@ def classify_links(
             continue
         text = text_of(element) or clean_text(get("title") or get("aria-label"))
         rel = get("rel")
-        if (rel and "author" in rel.lower().split()) or _AUTHOR_PATH.search(url):
+        if (rel and "author" in rel.lower().split()) or AUTHOR_PATH.search(url):
             kind = LinkKind.AUTHOR
         else:
             kind = context or _structural_kind(element, text, headline_counts)

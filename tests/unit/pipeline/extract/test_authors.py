@@ -99,3 +99,18 @@ def test_author_box_adds_bio_and_profile_link():
             url="https://news.example/people/jane-doe",
         ),
     )
+
+
+def test_links_to_author_profiles_name_the_authors_when_nothing_else_does():
+    html = (
+        "<html><body><article><ul><li><span>By</span> "
+        '<a href="/content/author/jane-doe">Jane Doe</a> and '
+        '<a href="/content/author/john-roe">John Roe</a></li></ul>'
+        "<p>Text of the story.</p>"
+        '<aside><a href="/author/ann-lee">Ann Lee</a></aside></article></body></html>'
+    )
+
+    article = extract_article(html, url="https://n.example/s")
+
+    assert [author.name for author in article.authors] == ["Jane Doe", "John Roe"]
+    assert article.authors[0].url == "https://n.example/content/author/jane-doe"
