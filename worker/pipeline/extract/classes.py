@@ -154,21 +154,19 @@ _STATE_WORDS = frozenset({"with", "has", "no", "without"})
 _CAMEL = re.compile(r"(?<=[a-z]{2})(?=[A-Z][a-z]{2})")  # words, not random ids
 _SINGLE, _COMPOUND = _piece_table()
 _COMPOUND_FIRST = frozenset(key[0] for key in _COMPOUND)
+_COMPOUNDS_BY_FIRST: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+for _key, _value in _COMPOUND.items():
+    _COMPOUNDS_BY_FIRST.setdefault(_key[0], []).append((_key, _value))
 _LITERALS = _substring_table()
-# How a piece must end for a word to continue into the next one: the first parts
-# of the hyphenated substring words and of the story-container words.
-_SPANNING_STARTS = tuple(
-    sorted(
-        {
-            word.split("-")[0]
-            for words in _SUBSTRINGS.values()
-            for word in words.split()
-            if "-" in word
-        }
-        | {"the"}  # about-the-author
-    )
-)
 _SCAN = re.compile("|".join(sorted(map(re.escape, _LITERALS), key=len, reverse=True)))
+# The substring words written with a hyphen ("read-more"): the only ones that span
+# two pieces, looked for in the whole string.
+_HYPHENATED = tuple((word, bits) for word, bits in _LITERALS.items() if "-" in word)
+_HYPHENATED_FIRST = frozenset(word.split("-")[0] for word, _ in _HYPHENATED)
+# (whole-word bits, inner-word bits) of every piece met so far; pages of all sites
+# share most pieces ("article", "header", "col"), so this stays small.
+_PIECES: dict[str, tuple[int, int]] = {}
+_MAX_PIECES = 65536
 
 
 @lru_cache(maxsize=65536)
@@ -176,54 +174,41 @@ def part_bits(raw: str) -> int:
     """The bits of one class attribute or one id, as written.
 
     camelCase names are cut into words too (``imageCaption`` is ``image caption``).
-    Each piece is read once per process (:func:`_piece_bits`); pairs of pieces only
-    when a word could span them (``read-more``, ``article-body``).
+    Each piece is read once per process (:func:`_piece_bits`); the hyphenated words
+    that span pieces (``read-more``) are looked for in the whole string.
     """
     part = raw.lower()
     spaced = _CAMEL.sub(" ", raw).lower() if part != raw else part
+    pieces = spaced.replace("-", " ").replace("_", " ").split()
     bits = 0
     after_state = False
-    pieces: list[str] = []
-    for token in spaced.split():
-        previous = ""
-        for underscored in token.split("_"):
-            joint = False  # pairs only across a hyphen
-            for piece in underscored.split("-"):
-                if not piece:
-                    continue
-                single, inner = _piece_bits(piece)
-                if not after_state:
-                    bits |= single
-                bits |= inner
-                if joint and previous.endswith(_SPANNING_STARTS):
-                    bits |= _pair_bits(previous, piece)
-                # "has-sidebar", "ContainerWithSidebar", "no-comments": a layout
-                # state of the box, not what the box is.
-                after_state = piece in _STATE_WORDS
-                previous = piece
-                joint = True
-                pieces.append(piece)
+    known = _PIECES.get
+    for piece in pieces:
+        found = known(piece) or _piece_bits(piece)
+        # "has-sidebar", "ContainerWithSidebar", "no-comments": a layout state of
+        # the box, not what the box is.
+        bits |= found[1] if after_state else found[0] | found[1]
+        after_state = piece in _STATE_WORDS
+    if not _HYPHENATED_FIRST.isdisjoint(pieces):
+        for word, word_bits in _HYPHENATED:
+            if word in part:
+                bits |= word_bits
     if not _COMPOUND_FIRST.isdisjoint(pieces):
         bits |= _compound_bits(pieces)
-    return bits | _content_bits(part.replace("-", "").replace("_", ""))
+    if any(trigger in part for trigger in _CONTENT_TRIGGERS):
+        bits |= _content_bits(part.replace("-", "").replace("_", ""))
+    return bits
 
 
-@lru_cache(maxsize=65536)
 def _piece_bits(piece: str) -> tuple[int, int]:
     """``(whole-word bits, inner-word bits)`` of one piece of a class name."""
     inner = 0
     for found in _SCAN.findall(piece):
         inner |= _LITERALS[found]
-    return _SINGLE.get(piece, 0), inner
-
-
-@lru_cache(maxsize=16384)
-def _pair_bits(first: str, second: str) -> int:
-    """Words that span two hyphen-joined pieces: ``read-more``, ``author-bio``."""
-    bits = 0
-    for found in _SCAN.findall(f"{first}-{second}"):
-        bits |= _LITERALS[found]
-    return bits
+    if len(_PIECES) >= _MAX_PIECES:
+        _PIECES.clear()
+    result = _PIECES[piece] = (_SINGLE.get(piece, 0), inner)
+    return result
 
 
 def _content_bits(squeezed: str) -> int:
@@ -238,10 +223,9 @@ def _content_bits(squeezed: str) -> int:
 def _compound_bits(pieces: list[str]) -> int:
     bits = 0
     for index, piece in enumerate(pieces):
-        if piece in _COMPOUND_FIRST:
-            for key, value in _COMPOUND.items():
-                if key == tuple(pieces[index : index + len(key)]):
-                    bits |= value
+        for key, value in _COMPOUNDS_BY_FIRST.get(piece, ()):
+            if key == tuple(pieces[index : index + len(key)]):
+                bits |= value
     return bits
 
 
