@@ -10,9 +10,10 @@ The algorithm is one prune, one scoring pass and one walk, all linear in the tre
 3. **Collect** the chosen box and its worthy siblings in document order
    (``blocks.py``), turning ``p``, ``h2``–``h4``, ``li``, ``blockquote`` and
    text-bearing ``div``\\s into blocks. Blocks that are mostly link text (teaser
-   cards, "Read more" lines), bylines, datelines on their own line, "N min read" and
-   "Advertisement"-style labels are dropped, and so are headings left at the end
-   with nothing under them.
+   cards, "Read more" lines), bylines, datelines on their own line, "N min read",
+   photo credits and "Advertisement"-style labels are dropped, and so are headings
+   left at the end with nothing under them and an author's bio or contact line
+   among the last blocks.
 
 If the page's JSON-LD ``articleBody`` is clearly more complete than what the DOM gave,
 it is used instead (publishers sometimes render the body with script).

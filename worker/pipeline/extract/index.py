@@ -4,16 +4,18 @@
 body is pruned, and goes through the ``<body>`` element by element (``iter()``, in
 C, no recursion). For each element with attributes, what its class, id,
 ``itemprop``, ``rel`` and ``role`` say is read once per distinct attribute set
-(:func:`_marks`, cached: templates repeat the same few), and the element is filed,
-in document order, as:
+(a dict keyed on the attribute values: templates repeat the same few), and the
+element is filed, in document order, as:
 
 * a byline, an author box, a section label, a date label or a standfirst, for
-  ``authors``, ``fields`` and ``dates``;
+  ``authors``, ``fields`` and ``dates``; ``<time>`` elements too;
 * a box that gives its links a kind (nav, teaser, feed list, author: see
   ``links.box_kind``), so that every ``<a>`` gets the kind of its nearest such box
-  in one upward step per element (memoised), for ``links``.
+  in one upward step per element (memoised), for ``links``;
+* its class bits (``classes.sig_bits``) when they say anything, for ``prune``.
 
 The field modules then read these short lists instead of each walking the tree.
+Void elements (``img``, ``br``…) hold nothing to file and are skipped.
 
 What this module does not do: change the tree (``prune`` does, afterwards), read
 text, or decide what a class name means (``classes`` holds the vocabularies).

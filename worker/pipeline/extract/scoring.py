@@ -11,7 +11,9 @@ add weight, boilerplate class names subtract it, and the score is scaled by
 * :func:`_climb`: an ancestor holding 25% more *prose* (long, link-poor paragraphs)
   than the best candidate wins; three to six levels up, only one that doubles it.
 
-Siblings of the chosen box that score close to it, or are plain paragraphs, join it.
+A box that holds several stories (an ``<article>`` each, loaded as the reader
+scrolls) gives its first one (:func:`_first_story`). Otherwise siblings of the
+chosen box that score close to it, or are plain paragraphs, join it.
 
 What this module does not do: prune the tree or render text (``body.py`` and
 ``blocks.py`` do).
