@@ -153,7 +153,8 @@ def _inline_html(parts: list[tuple[str, str | None]]) -> str:
 
 
 def is_furniture(block: Block, titles: frozenset[str] = frozenset()) -> bool:
-    """True for blocks that are not story text: links, bylines, dates, labels.
+    """True for blocks that are not story text: links, bylines, dates, labels,
+    photo credits and advertising slot labels.
 
     ``titles`` are the headline and standfirst, which are kept apart from the body.
     """
