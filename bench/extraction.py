@@ -3,8 +3,8 @@
     python -m bench.extraction [--data DIR] [--limit N]
 
 Loads the development set (``ground-truth.json`` + ``html/<id>.html.gz``) into memory
-once, then on one core runs, page by page (each page through every extractor in
-turn, so that load on a shared machine weighs on all of them alike):
+once, then on one core runs, taking turns every 20 pages (so that load on a shared
+machine weighs on all of them alike):
 
 * ``lxml.html.fromstring`` alone (the floor every extractor pays);
 * newsfeed's ``extract_article`` (body, title, authors and date from one parse);
@@ -48,6 +48,7 @@ from worker.pipeline.extract import extract_article
 _REPO = Path(__file__).resolve().parent.parent
 _DEFAULT_DATA = _REPO.parent / "shared" / "extraction-dev"
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\n)\s*", re.IGNORECASE)
+_ROUND = 20  # pages each extractor runs before the next one takes its turn
 # Degrees and suffixes the truth lists as if they were names ("Jane Roe, Ph.D.").
 _NOT_NAMES = frozenset({"phd", "md", "jr", "sr", "ii", "iii", "dr", "mba"})
 
@@ -125,23 +126,27 @@ def measure(
     predictors: dict[str, Callable[[str, str], Prediction]],
     timed_only: dict[str, Callable[[str, str], object]],
 ) -> tuple[dict[str, Run], dict[str, list[float]]]:
-    """Run every extractor on each page in turn, page by page.
+    """Run every extractor over the pages, taking turns every ``_ROUND`` pages.
 
-    Interleaving keeps the ratios fair on a shared machine: a burst of load slows
-    every extractor on the same pages instead of whichever ran at the time.
+    Taking turns keeps the ratios fair on a shared machine (a burst of load slows
+    every extractor on nearby pages, not only whichever ran at the time); rounds of
+    several pages keep each extractor's code and data warm as in a worker, which
+    one page each in turn would not.
     """
     runs = {name: Run(name) for name in predictors}
     seconds: dict[str, list[float]] = {name: [] for name in timed_only}
-    for page in pages:
-        url = page.url or ""
+    for first in range(0, len(pages), _ROUND):
+        chunk = pages[first : first + _ROUND]
         for name, call in timed_only.items():
-            start = time.perf_counter()
-            call(page.html, url)
-            seconds[name].append(time.perf_counter() - start)
+            for page in chunk:
+                start = time.perf_counter()
+                call(page.html, page.url or "")
+                seconds[name].append(time.perf_counter() - start)
         for name, predict in predictors.items():
-            start = time.perf_counter()
-            runs[name].predictions.append(predict(page.html, url))
-            runs[name].seconds.append(time.perf_counter() - start)
+            for page in chunk:
+                start = time.perf_counter()
+                runs[name].predictions.append(predict(page.html, page.url or ""))
+                runs[name].seconds.append(time.perf_counter() - start)
     return runs, seconds
 
 
