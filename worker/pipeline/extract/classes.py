@@ -163,9 +163,10 @@ _SCAN = re.compile("|".join(sorted(map(re.escape, _LITERALS), key=len, reverse=T
 # two pieces, looked for in the whole string.
 _HYPHENATED = tuple((word, bits) for word, bits in _LITERALS.items() if "-" in word)
 _HYPHENATED_FIRST = frozenset(word.split("-")[0] for word, _ in _HYPHENATED)
-# (whole-word bits, inner-word bits) of every piece met so far; pages of all sites
-# share most pieces ("article", "header", "col"), so this stays small.
-_PIECES: dict[str, tuple[int, int]] = {}
+# The bits of every piece met so far; pages of all sites share most pieces
+# ("article", "header", "col"), so these stay small.
+_PIECES: dict[str, int] = {}  # all the bits of a piece
+_INNER: dict[str, int] = {}  # only those of words inside it
 _MAX_PIECES = 65536
 
 
@@ -174,41 +175,56 @@ def part_bits(raw: str) -> int:
     """The bits of one class attribute or one id, as written.
 
     camelCase names are cut into words too (``imageCaption`` is ``image caption``).
-    Each piece is read once per process (:func:`_piece_bits`); the hyphenated words
+    Each piece is read once per process (:func:`_read_piece`); the hyphenated words
     that span pieces (``read-more``) are looked for in the whole string.
     """
     part = raw.lower()
     spaced = _CAMEL.sub(" ", raw).lower() if part != raw else part
     pieces = spaced.replace("-", " ").replace("_", " ").split()
     bits = 0
-    after_state = False
-    known = _PIECES.get
-    for piece in pieces:
-        found = known(piece) or _piece_bits(piece)
-        # "has-sidebar", "ContainerWithSidebar", "no-comments": a layout state of
-        # the box, not what the box is.
-        bits |= found[1] if after_state else found[0] | found[1]
-        after_state = piece in _STATE_WORDS
+    if _STATE_WORDS.isdisjoint(pieces):
+        known = _PIECES.get
+        for piece in pieces:
+            found = known(piece)
+            bits |= found if found is not None else _read_piece(piece)
+    else:
+        bits = _bits_after_states(pieces)
     if not _HYPHENATED_FIRST.isdisjoint(pieces):
         for word, word_bits in _HYPHENATED:
             if word in part:
                 bits |= word_bits
     if not _COMPOUND_FIRST.isdisjoint(pieces):
         bits |= _compound_bits(pieces)
-    if any(trigger in part for trigger in _CONTENT_TRIGGERS):
+    if "body" in part or "content" in part or "text" in part or "prose" in part:
         bits |= _content_bits(part.replace("-", "").replace("_", ""))
     return bits
 
 
-def _piece_bits(piece: str) -> tuple[int, int]:
-    """``(whole-word bits, inner-word bits)`` of one piece of a class name."""
+def _bits_after_states(pieces: list[str]) -> int:
+    """Pieces after "with", "has", "no", "without" ("has-sidebar",
+    "ContainerWithSidebar", "no-comments") name a layout state of the box, not what
+    the box is: they count only for the words inside other words."""
+    bits = 0
+    after_state = False
+    for piece in pieces:
+        if piece not in _INNER:
+            _read_piece(piece)
+        bits |= _INNER[piece] if after_state else _PIECES[piece]
+        after_state = piece in _STATE_WORDS
+    return bits
+
+
+def _read_piece(piece: str) -> int:
+    """The bits of one piece: as a whole word, and words inside it (``postauthor``)."""
     inner = 0
     for found in _SCAN.findall(piece):
         inner |= _LITERALS[found]
     if len(_PIECES) >= _MAX_PIECES:
         _PIECES.clear()
-    result = _PIECES[piece] = (_SINGLE.get(piece, 0), inner)
-    return result
+        _INNER.clear()
+    _INNER[piece] = inner
+    bits = _PIECES[piece] = _SINGLE.get(piece, 0) | inner
+    return bits
 
 
 def _content_bits(squeezed: str) -> int:
