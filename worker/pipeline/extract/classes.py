@@ -165,6 +165,7 @@ _HYPHENATED = tuple((word, bits) for word, bits in _LITERALS.items() if "-" in w
 _HYPHENATED_FIRST = frozenset(word.split("-")[0] for word, _ in _HYPHENATED)
 # The bits of every piece met so far; pages of all sites share most pieces
 # ("article", "header", "col"), so these stay small.
+_TOKENS: dict[str, int] = {}  # the bits of a class name
 _PIECES: dict[str, int] = {}  # all the bits of a piece
 _INNER: dict[str, int] = {}  # only those of words inside it
 _MAX_PIECES = 65536
@@ -172,12 +173,34 @@ _MAX_PIECES = 65536
 
 @lru_cache(maxsize=65536)
 def part_bits(raw: str) -> int:
-    """The bits of one class attribute or one id, as written.
+    """The bits of one class attribute or one id, as written: those of its class
+    names, each read once per process (utility classes such as ``flex`` or
+    ``px-4`` recur on every site, whole class attributes do not)."""
+    tokens = raw.split()
+    if len(tokens) == 1:
+        return _token_bits(raw)
+    bits = 0
+    known = _TOKENS.get
+    for token in tokens:
+        found = known(token)
+        bits |= found if found is not None else _token_bits(token)
+    return bits
+
+
+def _token_bits(raw: str) -> int:
+    """The bits of one class name.
 
     camelCase names are cut into words too (``imageCaption`` is ``image caption``).
     Each piece is read once per process (:func:`_read_piece`); the hyphenated words
-    that span pieces (``read-more``) are looked for in the whole string.
+    that span pieces (``read-more``) are looked for in the whole name.
     """
+    if len(_TOKENS) >= _MAX_PIECES:
+        _TOKENS.clear()
+    bits = _TOKENS[raw] = _name_bits(raw)
+    return bits
+
+
+def _name_bits(raw: str) -> int:
     part = raw.lower()
     spaced = _CAMEL.sub(" ", raw).lower() if part != raw else part
     pieces = spaced.replace("-", " ").replace("_", " ").split()
