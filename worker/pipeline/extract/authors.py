@@ -26,9 +26,9 @@ References: schema.org Person and ``author``; OpenGraph ``article:author``; HTML
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from schemas.enums import LinkKind
 from schemas.messages import Author
 from worker.pipeline.extract.bylines import (
     BY_PREFIX,
@@ -44,13 +44,12 @@ from worker.pipeline.extract.dom import (
     clean_text,
     text_of,
 )
+from worker.pipeline.extract.links import AUTHOR_PATH
 from worker.pipeline.extract.metadata import PageMetadata, json_ld_types
 
-_AUTHOR_BOX = re.compile(
-    r"author-?bio|authorbio|author-?box|about-?(?:the-)?author|author-?info|"
-    r"author-?card|author-?profile|author-?details|contributor-?bio",
-)
-_BYLINE_CLASS = re.compile(r"byline|author|contributor|writer")
+if TYPE_CHECKING:
+    from worker.pipeline.extract.index import PageIndex
+
 _PROFILE_LINK_TEXT = re.compile(
     r"read more|more from|all (?:articles|stories|posts)|profile|view|see all|"
     r"more by|more articles",
@@ -59,25 +58,51 @@ _PROFILE_LINK_TEXT = re.compile(
 
 
 def extract_authors(
-    root: HtmlElement, metadata: PageMetadata, base: str
+    root: HtmlElement, metadata: PageMetadata, base: str, index: PageIndex
 ) -> tuple[tuple[Author, ...], str | None]:
-    """The page's authors and their source (``json_ld``, ``meta`` or ``dom``)."""
-    byline = _byline_authors(root, base)
+    """The page's authors and their source (``json_ld``, ``meta`` or ``dom``).
+
+    ``index`` gives the byline and author-box elements the page walk found.
+    """
+    byline = _byline_authors(index.bylines, base)
     authors, source = _json_ld_authors(metadata, base), "json_ld"
     if not authors:
         authors, source = _meta_authors(metadata), "meta"
     if not authors:
         authors, source = byline or _plain_byline_authors(root, base), "dom"
     if not authors:
+        authors, source = _profile_link_authors(index.anchors, base), "dom"
+    if not authors:
         return (), None
     extras = {author.name.lower(): author for author in byline}
-    for box in _author_boxes(root, base):
+    for box in _author_boxes(index.author_boxes, base):
         known = extras.get(box.name.lower())
         extras[box.name.lower()] = _merge(known, box) if known else box
     merged = tuple(
         _merge(author, extras.get(author.name.lower())) for author in authors
     )
     return merged, source
+
+
+def _profile_link_authors(
+    anchors: list[tuple[HtmlElement, LinkKind | None]], base: str
+) -> list[Author]:
+    """The first link to an author's profile page (``/author/jane-doe``) named like a
+    person, with the ones beside it (co-authors): a byline with no telling class."""
+    first: HtmlElement | None = None
+    found: list[Author] = []
+    for anchor, _ in anchors:
+        href = anchor.get("href") or ""
+        if not AUTHOR_PATH.search(href):
+            continue
+        parent = anchor.getparent()
+        if first is not None and parent is not first:
+            break
+        name = BY_PREFIX.sub("", text_of(anchor))
+        if looks_like_person(name):
+            first = parent
+            found.append(Author(name=name, url=absolute_url(href, base)))
+    return unique_authors(found)
 
 
 def _merge(author: Author, extra: Author | None) -> Author:
@@ -139,15 +164,9 @@ def _meta_authors(metadata: PageMetadata) -> list[Author]:
     return []
 
 
-def _byline_authors(root: HtmlElement, base: str) -> list[Author]:
+def _byline_authors(bylines: list[tuple[HtmlElement, str]], base: str) -> list[Author]:
     linked: list[Author] = []
-    for element in root.iter("a", "span", "div", "p", "address", "li"):
-        if not element.keys():
-            continue  # most elements: nothing to mark them as a byline
-        get = element.get
-        mark = _byline_mark(
-            element.tag == "a", get("rel"), get("itemprop"), get("class"), get("id")
-        )
+    for element, mark in bylines:
         if mark == "linked":
             linked.extend(_linked_author(element, base))
         elif mark == "byline":
@@ -157,24 +176,6 @@ def _byline_authors(root: HtmlElement, base: str) -> list[Author]:
                 if found:
                     return found
     return unique_authors(linked)
-
-
-@lru_cache(maxsize=8192)
-def _byline_mark(
-    is_anchor: bool,
-    rel: str | None,
-    itemprop: str | None,
-    cls: str | None,
-    ident: str | None,
-) -> str | None:
-    """``linked`` (``rel=author``), ``byline`` or ``None``; keyed on raw attributes,
-    which pages repeat, so the string work is done once per distinct element kind."""
-    if is_anchor and "author" in (rel or "").lower().split():
-        return "linked"
-    sig = f"{cls or ''} {ident or ''}".lower()
-    if (itemprop or "").lower() == "author" or _BYLINE_CLASS.search(sig):
-        return None if _AUTHOR_BOX.search(sig) else "byline"
-    return None
 
 
 def _plain_byline_authors(root: HtmlElement, base: str) -> list[Author]:
@@ -207,21 +208,13 @@ def _byline_with_links(element: HtmlElement, text: str, base: str) -> list[Autho
     ]
 
 
-def _author_boxes(root: HtmlElement, base: str) -> list[Author]:
+def _author_boxes(elements: list[HtmlElement], base: str) -> list[Author]:
     boxes: list[Author] = []
-    for element in root.iter("div", "section", "aside", "footer"):
-        if _is_author_box(element.get("class"), element.get("id")):
-            author = _author_box(element, base)
-            if author is not None:
-                boxes.append(author)
+    for element in elements:
+        author = _author_box(element, base)
+        if author is not None:
+            boxes.append(author)
     return boxes
-
-
-@lru_cache(maxsize=8192)
-def _is_author_box(cls: str | None, ident: str | None) -> bool:
-    return (cls or ident) is not None and (
-        _AUTHOR_BOX.search(f"{cls or ''} {ident or ''}".lower()) is not None
-    )
 
 
 def _author_box(box: HtmlElement, base: str) -> Author | None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from worker.pipeline.extract.dom import HtmlElement, absolute_url, clean_text, words
+from worker.pipeline.extract.media import split_credit
 
 _BLOCK_TAGS = words(
     "p div section article main h1 h2 h3 h4 h5 h6 ul ol li blockquote pre table tr td "
@@ -40,9 +41,17 @@ _DATE_LINE = re.compile(
 _BYLINE_MAX_WORDS = 10
 _LABEL_MAX_WORDS = 3
 _SENTENCE_END = frozenset(".!?\"'”’)…")
+# Advertising slot labels: "Advertisement", "Article continues below this ad".
+_AD_LABEL = re.compile(
+    r"^(?:advertisement|advertising|advert|sponsored|ad)\b"
+    r"|\bcontinues? (?:below|after)\b",
+    re.IGNORECASE,
+)
 _COPYRIGHT_LINE = re.compile(r"^(?:copyright\b|©|\(c\)\s)", re.IGNORECASE)
 _DATE_LINE_MAX_CHARS = 60
 _MAX_LINK_DENSITY = 0.5
+_CREDIT_MAX_CHARS = 160
+_CREDIT_LABEL_CHARS = 25
 
 
 @dataclass
@@ -64,17 +73,7 @@ class _Walk:
     parts: list[tuple[str, str | None]] = field(default_factory=list)
     anchors: list[HtmlElement] = field(default_factory=list)
     context: list[str] = field(default_factory=list)
-    open_anchor: list[HtmlElement] = field(default_factory=list)
-
-    def add(self, text: str | None) -> None:
-        if text:
-            anchor = self.open_anchor[-1] if self.open_anchor else None
-            href = (
-                absolute_url(anchor.get("href"), self.base)
-                if anchor is not None
-                else None
-            )
-            self.parts.append((text, href))
+    hrefs: list[str | None] = field(default_factory=list)  # of the open anchors
 
     def flush(self) -> None:
         if not self.parts:
@@ -105,26 +104,34 @@ class _Walk:
 def flatten(container: HtmlElement, base: str) -> list[Block]:
     """The blocks of ``container`` in document order."""
     walk = _Walk(base)
+    parts = walk.parts
+    hrefs = walk.hrefs
+    context = walk.context
     for event, element in etree.iterwalk(container, events=("start", "end")):
         tag = element.tag
-        if not isinstance(tag, str):
+        if tag.__class__ is not str:
             continue
         if event == "start":
             if tag in _BLOCK_TAGS or tag == "br":
                 walk.flush()
-                walk.context.append(tag)
+                parts = walk.parts
+                context.append(tag)
             if tag == "a":
-                walk.open_anchor.append(element)
+                hrefs.append(absolute_url(element.get("href"), base))
                 walk.anchors.append(element)
-            walk.add(element.text)
+            text = element.text
         else:
             if tag in _BLOCK_TAGS or tag == "br":
                 walk.flush()
-                walk.context.pop()
-            elif tag == "a" and walk.open_anchor:
-                walk.open_anchor.pop()
-            if element is not container:
-                walk.add(element.tail)
+                parts = walk.parts
+                context.pop()
+            elif tag == "a" and hrefs:
+                hrefs.pop()
+            if element is container:
+                continue
+            text = element.tail
+        if text:
+            parts.append((text, hrefs[-1] if hrefs else None))
     walk.flush()
     return walk.blocks
 
@@ -146,26 +153,41 @@ def _inline_html(parts: list[tuple[str, str | None]]) -> str:
 
 
 def is_furniture(block: Block, titles: frozenset[str] = frozenset()) -> bool:
-    """True for blocks that are not story text: links, bylines, dates, labels.
+    """True for blocks that are not story text: links, bylines, dates, labels,
+    photo credits and advertising slot labels.
 
     ``titles`` are the headline and standfirst, which are kept apart from the body.
     """
     text = block.text
-    if text in titles:
-        return True
-    if block.link_chars > _MAX_LINK_DENSITY * len(text):
-        return True
-    if _BYLINE_LINE.match(text) and len(text.split()) <= _BYLINE_MAX_WORDS:
-        return True
-    if _READ_TIME_LINE.match(text) or _COPYRIGHT_LINE.match(text):
-        return True
-    if block.tag == "p" and _is_label(text):
-        return True
+    short = len(text) <= _DATE_LINE_MAX_CHARS
     return (
-        len(text) <= _DATE_LINE_MAX_CHARS
-        and not text.endswith(".")
-        and _DATE_LINE.search(text) is not None
+        text in titles
+        or block.link_chars > _MAX_LINK_DENSITY * len(text)
+        or (
+            _BYLINE_LINE.match(text) is not None
+            and len(text.split()) <= _BYLINE_MAX_WORDS
+        )
+        or _READ_TIME_LINE.match(text) is not None
+        or _COPYRIGHT_LINE.match(text) is not None
+        or (block.tag == "p" and _is_label(text))
+        or _is_credit_line(text)
+        or (short and _AD_LABEL.search(text) is not None)
+        or (short and not text.endswith(".") and _DATE_LINE.search(text) is not None)
     )
+
+
+def _is_credit_line(text: str) -> bool:
+    """A photo credit on its own line: "(Photo: Jane Doe)", "Image credit: AP".
+
+    Only short lines that open like a credit are asked; ``media.split_credit``
+    decides, as for captions.
+    """
+    if len(text) > _CREDIT_MAX_CHARS or not (
+        text[0] in "(©" or ":" in text[:_CREDIT_LABEL_CHARS] or " by " in text[:16]
+    ):
+        return False
+    caption, credit = split_credit(text)
+    return caption is None and credit is not None
 
 
 def _is_label(text: str) -> bool:

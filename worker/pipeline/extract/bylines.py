@@ -29,7 +29,8 @@ BY_PREFIX = re.compile(
 # Where a byline stops being names: a timestamp, a source line, a separator.
 _BYLINE_END = re.compile(
     r"\s(?:updated|published|posted|last updated|modified|on)\b[\s:].*$"
-    r"|\s*[|•·]\s.*$"
+    r"|(?<=[a-z])(?:Updated|Published|Posted)\b.*$"  # glued: "Jane DoePublished"
+    r"|\s*[|•·].*$"
     r"|\s+\d{1,2}(?:st|nd|rd|th)?\s+[A-Z][a-z]+\s+\d{4}.*$"
     r"|\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d.*$",
     re.IGNORECASE,
@@ -52,6 +53,7 @@ _NOT_NAME_WORDS = words(
     "examiner dispatch bulletin sentinel images photo photos photography getty link "
     "links copied navigation menu search subscribe newsletter"
 )
+_SUFFIXES = words("jr sr ii iii iv")
 _PARTICLES = words(
     "van von de der den da di du la le del della bin al el dos das ter ten st"
 )
@@ -63,21 +65,26 @@ def looks_like_person(name: str) -> bool:
     if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in name):  # noqa: PLR2004
         return False
     capitalised = 0
-    for word in words:
+    plain = 0  # capitalised words that are not in capitals: "Antoni", not "EJ"
+    for index, word in enumerate(words):
         bare = word.strip(".'’-()\"")
         lower = bare.lower()
         if lower in _NOT_NAME_WORDS or lower in _ROLE_WORDS:
             return False
         if "-" in lower and not _NOT_NAME_WORDS.isdisjoint(lower.split("-")):
             return False  # "Courier-Post", "Post-Gazette"
-        if lower in _PARTICLES:
-            continue
+        if lower in _PARTICLES or (index and lower in _SUFFIXES):
+            continue  # "van", "de"; "Jr", "III" after a name
         if not bare or not bare[0].isupper():
             return False
         if len(bare) > 1 and bare.isupper() and "." not in word:
-            return False  # an acronym: AP, AFP, BBC
+            # An acronym (AP, AFP, BBC), unless two leading initials: "EJ Antoni".
+            if index or len(bare) != 2:  # noqa: PLR2004
+                return False
+        else:
+            plain += 1
         capitalised += 1
-    return capitalised >= 2  # noqa: PLR2004
+    return capitalised >= 2 and plain >= 1  # noqa: PLR2004
 
 
 def _is_role(text: str) -> bool:

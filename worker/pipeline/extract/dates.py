@@ -22,8 +22,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
-from worker.pipeline.extract.dom import HtmlElement, sig_matches, signature, text_of
+from worker.pipeline.extract.dom import HtmlElement, signature, text_of
 from worker.pipeline.extract.metadata import PageMetadata, json_ld_text
 
 # Abbreviations whose offset is not in doubt in news datelines (US and European).
@@ -78,6 +79,9 @@ _PROSE_DATE = re.compile(
     re.IGNORECASE,
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})([/-])(0?[1-9]|1[0-2])\2(0?[1-9]|[12]\d|3[01])(?=[/-]|$)"
+)
 
 
 def parse_datetime(value: str | None) -> datetime | None:
@@ -152,9 +156,17 @@ def _aware(parsed: datetime) -> datetime:
 
 
 def extract_dates(
-    root: HtmlElement, metadata: PageMetadata
+    metadata: PageMetadata,
+    times: list[HtmlElement],
+    labels: list[HtmlElement],
+    url: str = "",
 ) -> tuple[tuple[datetime | None, str | None], tuple[datetime | None, str | None]]:
-    """``(published, source), (updated, source)``: JSON-LD, meta, ``<time>``, text."""
+    """``(published, source), (updated, source)``: JSON-LD, meta, ``<time>``, text,
+    and last the URL's path (``/2024/03/05/``) for the published day.
+
+    ``times`` are the page's ``<time>`` elements and ``labels`` the elements whose
+    class says date, both as the page walk found them.
+    """
     article = metadata.article
     published = _first_date(
         (json_ld_text(article.get("datePublished")), "json_ld"),
@@ -166,12 +178,32 @@ def extract_dates(
         _meta_date(metadata, _MODIFIED_META),
     )
     if published[0] is None or updated[0] is None:
-        dom_published, dom_updated = _dom_dates(root)
+        dom_published, dom_updated = _dom_dates(times, labels)
         if published[0] is None:
             published = dom_published
         if updated[0] is None:
             updated = dom_updated
+    if published[0] is None:
+        from_url = url_date(url)
+        if from_url is not None:
+            published = (from_url, "url")
     return published, updated
+
+
+def url_date(url: str) -> datetime | None:
+    """The day a URL path states (``/2024/03/05/``, ``/2024-03-05-``), at midnight UTC.
+
+    Only a full year-month-day counts: ``/2024/03/`` archives and numeric ids do not.
+    """
+    path = urlsplit(url).path
+    match = _URL_DATE.search(path)
+    if match is None:
+        return None
+    year, month, day = int(match[1]), int(match[3]), int(match[4])
+    try:
+        return datetime(year, month, day, tzinfo=UTC)
+    except ValueError:
+        return None
 
 
 _PUBLISHED_META = (
@@ -197,7 +229,6 @@ _MODIFIED_META = (
     "dcterms.modified",
 )
 _UPDATED_HINT = re.compile(r"updat|modif|edited", re.IGNORECASE)
-_DATE_CLASS = re.compile(r"date|time|publish|posted|dateline")
 _MAX_DATE_TEXT = 120
 
 
@@ -224,11 +255,11 @@ def _first_date(
 
 
 def _dom_dates(
-    root: HtmlElement,
+    times: list[HtmlElement], labels: list[HtmlElement]
 ) -> tuple[tuple[datetime | None, str | None], tuple[datetime | None, str | None]]:
     published: tuple[datetime | None, str | None] = (None, None)
     updated: tuple[datetime | None, str | None] = (None, None)
-    for time in root.iter("time"):
+    for time in times:
         parsed = parse_datetime(time.get("datetime")) or parse_prose_date(text_of(time))
         if parsed is None:
             continue
@@ -239,7 +270,7 @@ def _dom_dates(
         elif published[0] is None:
             published = (parsed, "time_element")
     if published[0] is None:
-        published = _text_date(root)
+        published = _text_date(labels)
     return published, updated
 
 
@@ -248,11 +279,8 @@ def _parent_sig(element: HtmlElement) -> str:
     return signature(parent) if parent is not None else ""
 
 
-def _text_date(root: HtmlElement) -> tuple[datetime | None, str | None]:
-    for element in root.iter("span", "div", "p", "li"):
-        sig = signature(element)
-        if not sig_matches(_DATE_CLASS, sig):
-            continue
+def _text_date(labels: list[HtmlElement]) -> tuple[datetime | None, str | None]:
+    for element in labels:
         text = text_of(element)
         if len(text) <= _MAX_DATE_TEXT:
             parsed = parse_prose_date(text)

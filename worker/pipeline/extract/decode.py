@@ -49,10 +49,19 @@ _BOMS = (
 
 def decode_html(html: bytes | str, charset: str | None = None) -> str:
     """Return the page as text, without NUL characters; never raises."""
-    if isinstance(html, str):
-        return html.replace("\x00", "")
-    text = _decode_bytes(html, charset)
-    return text.replace("\x00", "")
+    text = html if isinstance(html, str) else _decode_bytes(html, charset)
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+def utf8_html(html: bytes | str, charset: str | None = None) -> bytes:
+    """The page as UTF-8 bytes without NUL bytes, for the parser; never raises.
+
+    Same decoding as :func:`decode_html`; the NUL test runs on the bytes, where it
+    is a ``memchr``, instead of on a wide ``str``.
+    """
+    text = html if isinstance(html, str) else _decode_bytes(html, charset)
+    data = text.encode("utf-8", errors="replace")
+    return data.replace(b"\x00", b"") if b"\x00" in data else data
 
 
 def _decode_bytes(data: bytes, charset: str | None) -> str:

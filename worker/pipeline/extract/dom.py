@@ -27,47 +27,6 @@ def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Class/id words that mark page furniture around a story. General structure only:
-# these are the words publishers' templates use, not phrases from any one site. A
-# word matches a whole token of the class/id, tokens being split at ``-``, ``_`` and
-# spaces; hyphenated entries match consecutive tokens (``ad-slot`` in ``top_ad_slot``).
-BOILERPLATE_WORDS = words(
-    "share sharing sharebar social socials related relatedstories newsletter "
-    "newsletters promo promos promotion subscribe subscription signup comment "
-    "comments footer nav navbar navigation menu breadcrumb breadcrumbs sidebar "
-    "widget widgets advert advertisement ads ad adslot ad-slot dfp banner cookie "
-    "cookies popup modal overlay author-bio authorbio bio biography caption "
-    "figcaption credit credits tags tag-list taglist topics keywords recommended "
-    "recommendations more-stories outbrain taboola sponsored byline bylines toolbar "
-    "print paywall login teaser teasers read-more readmore also-read see-also "
-    "trending most-read mostread popular disclaimer standfirst dek deck subtitle "
-    "strapline kicker eyebrow skip hidden visually-hidden sr-only "
-    "screen-reader-text author-info about-author article-meta post-meta meta "
-    "timestamp dateline-box rating gallery inline-image video player podcast audio "
-    "embed tooltip dropdown masthead header card cards"
-)
-# Words that name the story container itself; they win over the words above, so a
-# wrapper such as ``article-body share-root`` is kept. Matched as substrings of the
-# signature with ``-`` and ``_`` removed (``article__body``, ``ArticleBody``).
-CONTENT_WORDS = (
-    "articlebody",
-    "storybody",
-    "postcontent",
-    "entrycontent",
-    "articlecontent",
-    "articletext",
-    "storycontent",
-    "bodytext",
-    "maincontent",
-    "richtext",
-    "contentbody",
-    "prose",
-)
-MEDIA_WORDS = words("gallery video player inline-image audio podcast")
-_SINGLE_WORDS = frozenset(word for word in BOILERPLATE_WORDS if "-" not in word)
-_COMPOUND_WORDS = tuple(f"-{word}-" for word in BOILERPLATE_WORDS if "-" in word)
-
-
 def clean_text(text: str | None) -> str:
     """Collapse runs of whitespace and strip; ``None`` becomes ``""``."""
     if not text:
@@ -83,8 +42,35 @@ def text_of(element: HtmlElement) -> str:
 
 
 def text_content(element: HtmlElement) -> str:
-    """All text inside ``element`` (comments are removed at parse time)."""
-    return "".join(element.itertext())
+    """All text inside ``element`` (comments are removed at parse time).
+
+    Serialised as text by libxml2: twice as fast as joining ``itertext()``.
+    """
+    return etree.tostring(element, method="text", encoding="unicode", with_tail=False)
+
+
+# Text nodes as plain strings, gathered in C: on a big box this is several times
+# faster than a Python loop over itertext().
+_TEXT_NODES = etree.XPath(".//text()", smart_strings=False)
+_LINK_TEXT_NODES = etree.XPath("descendant-or-self::a//text()", smart_strings=False)
+
+
+def text_chars(element: HtmlElement) -> int:
+    """Characters of an element's text nodes, each without its edge whitespace.
+
+    Close to the length of the whitespace-collapsed text, without building it.
+    """
+    return sum(map(len, map(str.strip, _TEXT_NODES(element))))
+
+
+def link_density(element: HtmlElement) -> float:
+    """Share of an element's text that sits inside links (0.0 for no text)."""
+    total = text_chars(element)
+    if not total:
+        return 0.0
+    nodes = _LINK_TEXT_NODES(element)
+    linked = sum(map(len, map(str.strip, nodes)))
+    return min(linked / total, 1.0)
 
 
 def signature(element: HtmlElement) -> str:
@@ -101,47 +87,6 @@ def signature(element: HtmlElement) -> str:
 def sig_matches(pattern: re.Pattern[str], sig: str) -> bool:
     """``pattern.search(sig)``, cached: pages repeat the same few class names."""
     return bool(sig) and pattern.search(sig) is not None
-
-
-@lru_cache(maxsize=32768)
-def has_content_word(sig: str) -> bool:
-    """True if a class/id signature names the story container (``article-body``)."""
-    if not sig:
-        return False
-    squeezed = sig.replace("-", "").replace("_", "")
-    return any(word in squeezed for word in CONTENT_WORDS)
-
-
-@lru_cache(maxsize=32768)
-def has_boilerplate_word(sig: str) -> bool:
-    """True if a class/id signature uses a boilerplate word (as whole tokens)."""
-    return _matched_words(sig) is not None
-
-
-@lru_cache(maxsize=32768)
-def has_only_media_words(sig: str) -> bool:
-    """True if every boilerplate word of ``sig`` names a media box (``gallery``…).
-
-    Such boxes hold story text in slideshow and video articles, so a single real
-    paragraph is enough to keep one.
-    """
-    found = _matched_words(sig)
-    return found is not None and found <= MEDIA_WORDS
-
-
-def _matched_words(sig: str) -> frozenset[str] | None:
-    tokens = sig.replace("_", " ").replace("-", " ").split()
-    if not tokens:
-        return None
-    found = set(_SINGLE_WORDS.intersection(tokens))
-    joined = f"-{'-'.join(tokens)}-"
-    found.update(word.strip("-") for word in _COMPOUND_WORDS if word in joined)
-    return frozenset(found) if found else None
-
-
-def is_boilerplate_signature(sig: str) -> bool:
-    """True if a class/id signature uses a boilerplate word and no story word."""
-    return has_boilerplate_word(sig) and not has_content_word(sig)
 
 
 def absolute_url(href: str | None, base: str) -> str | None:

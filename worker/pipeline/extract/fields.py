@@ -24,22 +24,12 @@ from worker.pipeline.extract.dom import (
     HtmlElement,
     absolute_url,
     clean_text,
-    sig_matches,
-    signature,
     text_of,
 )
 from worker.pipeline.extract.metadata import PageMetadata, json_ld_text
 
 Sourced = tuple[str | None, str | None]
 
-_STANDFIRST_CLASS = re.compile(
-    r"(?:^|[-_\s])(?:standfirst|dek|deck|subtitle|sub-?headline|strapline|summary|"
-    r"lede|lead|intro|description|excerpt)(?:$|[-_\s])"
-)
-_SECTION_CLASS = re.compile(
-    r"(?:^|[-_\s])(?:section|section-?label|section-?name|kicker|category|eyebrow|"
-    r"rubric|overline|channel)(?:$|[-_\s])"
-)
 # Matched against the few characters before each " read" of the markup.
 _SPACE = rb"(?:\s|\xc2\xa0)*"  # whitespace, or a no-break space in UTF-8
 _READ_TIME = re.compile(
@@ -58,6 +48,8 @@ _ISO_DURATION_MINUTES = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?", re.IGNORECASE)
 _MAX_LABEL_CHARS = 40
 _MAX_STANDFIRST_CHARS = 600
 _MIN_HEADLINE_WORDS = 4  # shorter <h1>s are often a logo or a section name
+_MAX_KICKER_WORDS = 3
+_TITLE_SEPARATORS = (" - ", " | ", " – ", " — ", " · ", " :: ")
 _WORDS_PER_MINUTE = 230  # adult silent reading of non-fiction (Brysbaert 2019: 238)
 
 
@@ -65,26 +57,69 @@ def headline(root: HtmlElement, metadata: PageMetadata) -> Sourced:
     """The headline as printed; declared metadata when the page prints none.
 
     A printed ``<h1>`` of a few words wins over JSON-LD, whose ``headline`` is often
-    a search-engine variant or carries the site name ("… - Site").
+    a search-engine variant, unless the ``<h1>`` is the declared headline with a
+    kicker in front ("Opinion | …"). The site's own name, as the page declares it,
+    is taken off a declared title ("… - Site", "… | Site").
     """
+    sites = _site_names(metadata)
     h1 = next(root.iter("h1"), None)
     printed = text_of(h1) if h1 is not None else ""
-    value = json_ld_text(metadata.article.get("headline"))
-    if value and (value == printed or len(printed.split()) < _MIN_HEADLINE_WORDS):
+    value = _without_site(json_ld_text(metadata.article.get("headline")), sites)
+    if value and (
+        value == printed
+        or len(printed.split()) < _MIN_HEADLINE_WORDS
+        or _is_kicker_plus(printed, value)
+    ):
         return value, "json_ld"
     if printed:
+        declared = _without_site(metadata.first("og:title"), sites)
+        if declared and _is_kicker_plus(printed, declared):
+            return declared, "opengraph"
         return printed, "dom"
-    value = metadata.first("og:title")
+    value = _without_site(metadata.first("og:title"), sites)
     if value:
         return value, "opengraph"
-    value = metadata.first("twitter:title", "title")
+    value = _without_site(metadata.first("twitter:title", "title"), sites)
     if value:
         return value, "meta"
     title = next(root.iter("title"), None)
     return (text_of(title) or None, "dom") if title is not None else (None, None)
 
 
-def standfirst(root: HtmlElement, metadata: PageMetadata) -> Sourced:
+def _site_names(metadata: PageMetadata) -> tuple[str, ...]:
+    names = [metadata.first("og:site_name"), metadata.first("application-name")]
+    publisher = metadata.resolve(metadata.article.get("publisher"))
+    if isinstance(publisher, dict):
+        names.append(json_ld_text(publisher.get("name")))
+    return tuple({name.lower() for name in names if name})
+
+
+def _without_site(title: str | None, sites: tuple[str, ...]) -> str | None:
+    """``title`` without a leading or trailing site name ("… - ESPN", "Site | …")."""
+    if not title or not sites:
+        return title
+    for site in sites:
+        lowered = title.lower()
+        for separator in _TITLE_SEPARATORS:
+            if lowered.endswith(separator + site):
+                return title[: -len(separator + site)].strip() or title
+            if lowered.startswith(site + separator):
+                return title[len(site + separator) :].strip() or title
+    return title
+
+
+def _is_kicker_plus(printed: str, declared: str) -> bool:
+    """``printed`` is ``declared`` with a few words in front: a section kicker."""
+    head = printed[: len(printed) - len(declared)]
+    return (
+        len(printed) > len(declared)
+        and printed.endswith(declared)
+        and 0 < len(head.split()) <= _MAX_KICKER_WORDS
+    )
+
+
+def standfirst(metadata: PageMetadata, candidates: list[HtmlElement]) -> Sourced:
+    """Declared description, else a box whose class says standfirst (``candidates``)."""
     value = json_ld_text(metadata.article.get("description"))
     if value:
         return value, "json_ld"
@@ -94,28 +129,25 @@ def standfirst(root: HtmlElement, metadata: PageMetadata) -> Sourced:
     value = metadata.first("description", "twitter:description")
     if value:
         return value, "meta"
-    for element in root.iter("p", "div", "h2"):
-        sig = signature(element)
-        if sig_matches(_STANDFIRST_CLASS, sig):
-            text = text_of(element)
-            if 0 < len(text) <= _MAX_STANDFIRST_CHARS:
-                return text, "dom"
+    for element in candidates:
+        text = text_of(element)
+        if 0 < len(text) <= _MAX_STANDFIRST_CHARS:
+            return text, "dom"
     return None, None
 
 
-def section(root: HtmlElement, metadata: PageMetadata) -> Sourced:
+def section(metadata: PageMetadata, labels: list[HtmlElement]) -> Sourced:
+    """Declared section, else a short label whose class says section (``labels``)."""
     value = json_ld_text(metadata.article.get("articleSection"))
     if value:
         return value, "json_ld"
     value = metadata.first("article:section", "section")
     if value:
         return value, "opengraph" if metadata.meta.get("article:section") else "meta"
-    for element in root.iter("a", "span", "div", "p"):
-        sig = signature(element)
-        if sig_matches(_SECTION_CLASS, sig):
-            text = text_of(element)
-            if 0 < len(text) <= _MAX_LABEL_CHARS:
-                return text, "dom"
+    for element in labels:
+        text = text_of(element)
+        if 0 < len(text) <= _MAX_LABEL_CHARS:
+            return text, "dom"
     return None, None
 
 

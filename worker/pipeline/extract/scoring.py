@@ -11,7 +11,9 @@ add weight, boilerplate class names subtract it, and the score is scaled by
 * :func:`_climb`: an ancestor holding 25% more *prose* (long, link-poor paragraphs)
   than the best candidate wins; three to six levels up, only one that doubles it.
 
-Siblings of the chosen box that score close to it, or are plain paragraphs, join it.
+A box that holds several stories (an ``<article>`` each, loaded as the reader
+scrolls) gives its first one (:func:`_first_story`). Otherwise siblings of the
+chosen box that score close to it, or are plain paragraphs, join it.
 
 What this module does not do: prune the tree or render text (``body.py`` and
 ``blocks.py`` do).
@@ -24,13 +26,12 @@ from __future__ import annotations
 
 import re
 
+from worker.pipeline.extract import classes
 from worker.pipeline.extract.blocks import Block, flatten
 from worker.pipeline.extract.dom import (
     HtmlElement,
     clean_text,
-    has_boilerplate_word,
-    has_content_word,
-    signature,
+    link_density,
     text_content,
     words,
 )
@@ -73,6 +74,8 @@ _TAG_WEIGHT = {
     "th": -5.0,
 }
 _CLASS_WEIGHT = 25.0
+_STORY_PROSE_CHARS = 500  # an <article> with this much prose is a story, not a card
+_MIN_STORIES = 2
 
 
 def story_blocks(container: HtmlElement, base: str) -> list[Block]:
@@ -83,8 +86,11 @@ def story_blocks(container: HtmlElement, base: str) -> list[Block]:
     final = _final_scores(scores)
     best = _widen(max(final, key=final.__getitem__), final)
     best = _climb(best, prose, final)
+    story = _first_story(best, prose, final)
+    # The other stories are siblings of the first one: none of them joins it.
+    parts = [story] if story is not best else _with_siblings(best, final)
     blocks: list[Block] = []
-    for part in _with_siblings(best, final):
+    for part in parts:
         blocks.extend(flatten(part, base))
     return blocks
 
@@ -142,6 +148,27 @@ def _climb(
     return best
 
 
+def _first_story(
+    best: HtmlElement, prose: dict[HtmlElement, int], final: dict[HtmlElement, float]
+) -> HtmlElement:
+    """The first story of a box that holds several: pages that load the next
+    stories as the reader scrolls, each in its own ``<article>``.
+
+    A story is an ``<article>`` with much prose and no such ``<article>`` inside.
+    """
+    stories = [
+        article
+        for article in best.iter("article")
+        if article is not best and prose.get(article, 0) >= _STORY_PROSE_CHARS
+    ]
+    holders = {outer for story in stories for outer in story.iterancestors("article")}
+    leaves = [story for story in stories if story not in holders]
+    if len(leaves) < _MIN_STORIES:
+        return best
+    final[leaves[0]] = max(final.get(leaves[0], 0.0), final[best])
+    return leaves[0]
+
+
 def _paragraph_text(element: HtmlElement) -> str:
     if element.tag in _PARAGRAPH_TAGS:
         return clean_text(text_content(element))
@@ -155,12 +182,12 @@ def _paragraph_text(element: HtmlElement) -> str:
 
 def _initial_score(element: HtmlElement) -> float:
     score = _TAG_WEIGHT.get(str(element.tag), 0.0)
-    sig = signature(element)
+    bits = classes.sig_bits(element.get("class"), element.get("id"))
     if (element.get("itemprop") or "").lower() == "articlebody" or (
-        has_content_word(sig)
+        bits & classes.CONTENT
     ):
         score += _CLASS_WEIGHT
-    elif has_boilerplate_word(sig):
+    elif bits & (classes.BOILER | classes.BOILER_MEDIA):
         score -= _CLASS_WEIGHT
     return score
 
@@ -197,22 +224,6 @@ def _widen(best: HtmlElement, final: dict[HtmlElement, float]) -> HtmlElement:
             if ancestor.tag == "body":
                 break
     return best
-
-
-def link_density(element: HtmlElement) -> float:
-    """Share of an element's text that sits inside links (0.0 for no text)."""
-    # Characters of each text node without its edge whitespace: close to the length
-    # of the whitespace-collapsed text, without building and splitting it.
-    total = text_chars(element)
-    if not total:
-        return 0.0
-    linked = sum(text_chars(a) for a in element.iter("a"))
-    return min(linked / total, 1.0)
-
-
-def text_chars(element: HtmlElement) -> int:
-    """Characters of an element's text nodes, each without its edge whitespace."""
-    return sum(len(text.strip()) for text in element.itertext())
 
 
 def _with_siblings(

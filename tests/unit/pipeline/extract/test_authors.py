@@ -48,6 +48,29 @@ def test_organisations_and_dates_are_not_people(text):
     assert parse_byline(f"By {text}") == []
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["EJ Antoni", "JR Raphael", "George T. Conway III", "Martin Luther King Jr."],
+)
+def test_initials_and_name_suffixes_are_people(name):
+    assert looks_like_person(name)
+    # A byline loses its closing full stop: "Jr." is read as "Jr".
+    assert parse_byline(f"By {name}")[0].name == name.rstrip(".")
+
+
+@pytest.mark.parametrize("text", ["AP News", "BBC Sport", "EJ"])
+def test_acronyms_are_still_not_people(text):
+    assert not looks_like_person(text)
+
+
+@pytest.mark.parametrize(
+    "byline",
+    ["By Jane DoePublished: December 19, 2023", "By Jane Doe•Published Dec. 19"],
+)
+def test_a_status_glued_to_the_name_is_not_part_of_it(byline):
+    assert [author.name for author in parse_byline(byline)] == ["Jane Doe"]
+
+
 def test_organisation_author_in_json_ld_is_skipped():
     html = """<html><head><script type="application/ld+json">
     {"@type": "NewsArticle", "headline": "H", "author": [
@@ -76,3 +99,18 @@ def test_author_box_adds_bio_and_profile_link():
             url="https://news.example/people/jane-doe",
         ),
     )
+
+
+def test_links_to_author_profiles_name_the_authors_when_nothing_else_does():
+    html = (
+        "<html><body><article><ul><li><span>By</span> "
+        '<a href="/content/author/jane-doe">Jane Doe</a> and '
+        '<a href="/content/author/john-roe">John Roe</a></li></ul>'
+        "<p>Text of the story.</p>"
+        '<aside><a href="/author/ann-lee">Ann Lee</a></aside></article></body></html>'
+    )
+
+    article = extract_article(html, url="https://n.example/s")
+
+    assert [author.name for author in article.authors] == ["Jane Doe", "John Roe"]
+    assert article.authors[0].url == "https://n.example/content/author/jane-doe"

@@ -67,3 +67,56 @@ def test_hidden_text_without_a_class_is_dropped():
     )
 
     assert "tracking pixel" not in _body(STORY + hidden)
+
+
+def test_a_box_of_several_stories_gives_the_first_one():
+    def story(n: int) -> str:
+        text = (STORY * 2).replace("harbour wall", f"story{n} wall")
+        return f"<article><h2>Story {n}</h2>{text}</article>"
+
+    stories = "".join(story(n) for n in (1, 2, 3))
+    html = f"<html><body><main><div>{stories}</div></main></body></html>"
+
+    body = extract_article(html, url="https://n.example/s").body_text or ""
+
+    assert "story1 wall" in body
+    assert "story2 wall" not in body
+
+
+def test_the_author_bio_that_ends_the_story_is_dropped():
+    html = (
+        "<html><head><meta name='author' content='Jane Doe'></head><body><article>"
+        f"{STORY}<p>Jane Doe is a senior reporter covering the coast. Follow her on X."
+        "</p></article></body></html>"
+    )
+
+    body = extract_article(html, url="https://n.example/s").body_text or ""
+
+    assert "senior reporter" not in body
+    assert body.count("Paragraph") == 3
+
+
+def test_photo_credits_and_advertising_labels_are_not_body():
+    body = _body(
+        f"{STORY}<p>(Photo: Jane Roe/Agency)</p><p>Advertisement</p>"
+        "<p>Article continues below this ad</p>"
+    )
+
+    assert "Jane Roe" not in body
+    assert "Advertisement" not in body
+    assert "continues below" not in body
+
+
+def test_a_short_story_inside_a_paywall_wrapper_is_kept():
+    html = (
+        '<html><body><article><div class="story paywall"><div class="entry-content">'
+        "<p>Sixteen new officers have joined the police department, the chief said on "
+        "Tuesday at a ceremony.</p></div></div>"
+        '<div class="disclaimer"><p>If you purchase a product through a link we may '
+        "receive compensation, and by using this site you consent to our agreement.</p>"
+        "</div></article></body></html>"
+    )
+
+    body = extract_article(html, url="https://n.example/s").body_text or ""
+
+    assert "Sixteen new officers" in body

@@ -94,3 +94,29 @@ def test_language_is_detected_from_the_text_when_the_page_does_not_say():
 
     assert article.language == "fr"
     assert article.field_sources["language"] == "text"
+
+
+def test_the_site_name_is_taken_off_a_declared_headline():
+    html = (
+        '<html><head><meta property="og:site_name" content="Harbour Times">'
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"headline": "Harbour wall repaired after storm - Harbour Times"}</script>'
+        "</head><body><p>Text.</p></body></html>"
+    )
+
+    article = extract_article(html, url="https://n.example/s")
+
+    assert article.headline == "Harbour wall repaired after storm"
+
+
+def test_a_kicker_printed_in_front_of_the_headline_is_not_part_of_it():
+    html = (
+        '<html><head><meta property="og:title" content="Let kids be kids, again">'
+        "</head><body><h1><span>Opinion</span> Let kids be kids, again</h1>"
+        "<p>Text.</p></body></html>"
+    )
+
+    article = extract_article(html, url="https://n.example/s")
+
+    assert article.headline == "Let kids be kids, again"
+    assert article.field_sources["headline"] == "opengraph"
