@@ -51,7 +51,7 @@ def run_crawl(urls: list[str], args: argparse.Namespace, *, show: bool) -> int:
     summary = _summary(started, time.monotonic() - t0)
     _print_summary(summary)
     if show:
-        from worker.cli import cmd_articles  # noqa: PLC0415
+        from worker.cli.articles import cmd_articles  # noqa: PLC0415
 
         cmd_articles(argparse.Namespace(limit=None))
     return 0
