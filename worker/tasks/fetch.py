@@ -1,9 +1,11 @@
 """fetch_article: download a page, extract the article, deduplicate, store, follow.
 
-Stage 3 and 4 of the pipeline. The pure work is ``extract_article`` and
-``dedup.decide``; this module loads, fetches through ``net``, stores in one
-transaction and enqueues ``follow_links`` after the commit. ``recrawl`` re-enters here
-with ``force=True``.
+Stage 3 and 4 of the pipeline. The pure work is ``extract_article``, ``dedup.decide``
+and the follow decision; this module loads, fetches through ``net``, and stores in one
+transaction: the article rows, the frontier and attempt rows, and the edges of the
+links that need no fetch (``follow.plan_follow``). After the commit it enqueues
+``follow_links`` with the candidates not seen yet, and only when there are some.
+``recrawl`` re-enters here with ``force=True``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from celery import shared_task
 from sqlalchemy.exc import IntegrityError
 
 from schemas.enums import FailureReason, FetchStatus, Stage, UrlState
+from schemas.messages import FollowCandidate
 from worker.errors import BadScheme, ContentError
 from worker.logs import get_logger
 from worker.pipeline import dedup
@@ -27,7 +30,9 @@ from worker.runtime import Runtime
 from worker.store import articles, attempts, frontier
 from worker.store.articles import PageToSave
 from worker.store.attempts import AttemptRecord
+from worker.tasks import follow
 from worker.tasks.base import Failure, NewsfeedTask, Subject, elapsed_ms
+from worker.tasks.follow import follow_links
 
 log = get_logger(__name__)
 
@@ -130,17 +135,20 @@ def crawl_article(task: FetchTask, order: FetchOrder) -> dict[str, Any]:
         depth=order.depth,
     )
     try:
-        article_id, action = _store(task, to_save, order, started, page.bytes_read)
+        stored = _store(task, to_save, order, started, page.bytes_read)
     except IntegrityError:
         # Another worker stored the same story between our read and our write; the
         # second pass sees its rows and decides duplicate/unchanged (warehouse db.py).
-        article_id, action = _store(task, to_save, order, started, page.bytes_read)
-    # Every new or changed page has its links recorded; follow_links decides which
-    # are in depth and scope (a page at the depth limit records edges, follows none).
-    if action in {dedup.StoreAction.NEW, dedup.StoreAction.REVISE}:
-        from worker.tasks.follow import follow_links  # noqa: PLC0415 - import cycle
-
-        follow_links.delay(article_id=article_id, depth=order.depth, scope=order.scope)
+        stored = _store(task, to_save, order, started, page.bytes_read)
+    article_id, action = stored.article_id, stored.action
+    if stored.unseen:
+        follow_links.delay(
+            article_id=article_id,
+            depth=order.depth,
+            scope=order.scope,
+            links=follow.links_message(stored.unseen),
+            page_url=extracted.url,
+        )
     log.info(
         "article_stored",
         outcome=action.value,
@@ -149,6 +157,7 @@ def crawl_article(task: FetchTask, order: FetchOrder) -> dict[str, Any]:
         bytes=page.bytes_read,
         words=extracted.word_count,
         links=len(extracted.links),
+        to_follow=len(stored.unseen),
         canonical_note=identity.note,
         ms=elapsed_ms(t0),
     )
@@ -163,10 +172,17 @@ _STATUS = {
 }
 
 
+@dataclass(frozen=True)
+class Stored:
+    article_id: int
+    action: dedup.StoreAction
+    unseen: list[FollowCandidate]  # related links for a follow_links task
+
+
 def _store(
     task: FetchTask, page: PageToSave, order: FetchOrder, started: datetime, size: int
-) -> tuple[int, dedup.StoreAction]:
-    now = datetime.now(UTC)
+) -> Stored:
+    now, unseen = datetime.now(UTC), []
     with task.runtime.session() as session:
         decision = dedup.decide(
             content_hash=page.content_hash,
@@ -194,7 +210,18 @@ def _store(
                 duration_ms=int((now - started).total_seconds() * 1000),
             ),
         )
-    return article_id, decision.action
+        # Every new or changed page has its links recorded; a page at the depth
+        # limit records its edges and follows none.
+        if decision.action in {dedup.StoreAction.NEW, dedup.StoreAction.REVISE}:
+            unseen = follow.plan_follow(
+                session,
+                task.runtime.settings,
+                article_id,
+                page.extracted,
+                depth=order.depth,
+                scope=order.scope,
+            )
+    return Stored(article_id, decision.action, unseen)
 
 
 def _already_stored(runtime: Runtime, order: FetchOrder) -> int | None:
