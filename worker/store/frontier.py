@@ -40,6 +40,9 @@ class PendingUrl:
 _TABLE = CrawlUrl.__table__  # type: ignore[attr-defined]
 # The SET clause comes from the parameters' column names at execution.
 _FINISH = update(_TABLE).where(_TABLE.c.url_hash == bindparam("key"))
+_KNOWN = sa_select(_TABLE.c.url_hash).where(
+    _TABLE.c.url_hash.in_(bindparam("hashes", expanding=True))
+)
 
 
 def add_pending(
@@ -89,9 +92,7 @@ def ensure_pending(session: Session, url: PendingUrl, *, now: datetime) -> None:
 def known_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
     if not hashes:
         return set()
-    found = session.connection().execute(
-        sa_select(_TABLE.c.url_hash).where(_TABLE.c.url_hash.in_(list(hashes)))
-    )
+    found = session.connection().execute(_KNOWN, {"hashes": list(hashes)})
     return {row[0] for row in found}
 
 

@@ -32,6 +32,7 @@ from worker.store.articles import PageToSave
 from worker.store.attempts import AttemptRecord
 from worker.tasks import follow
 from worker.tasks.base import Failure, NewsfeedTask, Subject, elapsed_ms
+from worker.tasks.enqueue import send
 from worker.tasks.follow import follow_links
 
 log = get_logger(__name__)
@@ -142,13 +143,14 @@ def crawl_article(task: FetchTask, order: FetchOrder) -> dict[str, Any]:
         stored = _store(task, to_save, order, started, page.bytes_read)
     article_id, action = stored.article_id, stored.action
     if stored.unseen:
-        follow_links.delay(
-            article_id=article_id,
-            depth=order.depth,
-            scope=order.scope,
-            links=follow.links_message(stored.unseen),
-            page_url=extracted.url,
-        )
+        kwargs = {
+            "article_id": article_id,
+            "depth": order.depth,
+            "scope": order.scope,
+            "links": follow.links_message(stored.unseen),
+            "page_url": extracted.url,
+        }
+        send(follow_links, kwargs)
     log.info(
         "article_stored",
         outcome=action.value,
@@ -184,12 +186,11 @@ def _store(
 ) -> Stored:
     now, unseen = datetime.now(UTC), []
     with task.runtime.session() as session:
+        same_url, same_text = articles.find_known(
+            session, (page.canonical_url, *page.aliases), page.fingerprint
+        )
         decision = dedup.decide(
-            content_hash=page.content_hash,
-            same_url=articles.find_by_urls(
-                session, (page.canonical_url, *page.aliases)
-            ),
-            same_text=articles.find_by_fingerprint(session, page.fingerprint),
+            content_hash=page.content_hash, same_url=same_url, same_text=same_text
         )
         article_id = articles.save_page(session, page, decision)
         frontier.finish(

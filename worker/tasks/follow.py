@@ -96,7 +96,8 @@ def plan_follow(
         follow=tuple(c for c in decision.follow if url_hash(c.url) in known),
         rejected=decision.rejected,
     )
-    record_edges(session, article_id, _edges(page.links, settled, new=()))
+    edges = _edges(page.links, settled, new=())
+    record_edges(session, article_id, edges, count=False)
     return unseen
 
 
