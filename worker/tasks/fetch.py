@@ -19,7 +19,7 @@ from celery import shared_task
 from sqlalchemy.exc import IntegrityError
 
 from schemas.enums import FailureReason, FetchStatus, Stage, UrlState
-from schemas.messages import FollowCandidate
+from schemas.messages import FollowCandidate, FollowDecision
 from worker.errors import BadScheme, ContentError
 from worker.logs import get_logger
 from worker.pipeline import dedup
@@ -135,12 +135,22 @@ def crawl_article(task: FetchTask, order: FetchOrder) -> dict[str, Any]:
         feed_id=order.feed_id,
         depth=order.depth,
     )
+    # The CPU work of storing (compression, JSON, the follow decision) is done before
+    # the write transaction: on SQLite every other writer waits while it is open.
+    to_save.prepare()
+    links = follow.decide(
+        runtime.settings,
+        extracted.links,
+        page_url=extracted.url,
+        depth=order.depth,
+        scope=order.scope,
+    )
     try:
-        stored = _store(task, to_save, order, started, page.bytes_read)
+        stored = _store(task, to_save, order, started, page.bytes_read, links)
     except IntegrityError:
         # Another worker stored the same story between our read and our write; the
         # second pass sees its rows and decides duplicate/unchanged (warehouse db.py).
-        stored = _store(task, to_save, order, started, page.bytes_read)
+        stored = _store(task, to_save, order, started, page.bytes_read, links)
     article_id, action = stored.article_id, stored.action
     if stored.unseen:
         kwargs = {
@@ -182,7 +192,12 @@ class Stored:
 
 
 def _store(
-    task: FetchTask, page: PageToSave, order: FetchOrder, started: datetime, size: int
+    task: FetchTask,
+    page: PageToSave,
+    order: FetchOrder,
+    started: datetime,
+    size: int,
+    links: FollowDecision,
 ) -> Stored:
     now, unseen = datetime.now(UTC), []
     with task.runtime.session() as session:
@@ -215,12 +230,7 @@ def _store(
         # limit records its edges and follows none.
         if decision.action in {dedup.StoreAction.NEW, dedup.StoreAction.REVISE}:
             unseen = follow.plan_follow(
-                session,
-                task.runtime.settings,
-                article_id,
-                page.extracted,
-                depth=order.depth,
-                scope=order.scope,
+                session, article_id, page.extracted.links, links
             )
     return Stored(article_id, decision.action, unseen)
 

@@ -80,23 +80,20 @@ def decide(
 
 def plan_follow(
     session: Session,
-    settings: Settings,
     article_id: int,
-    page: ExtractedArticle,
-    *,
-    depth: int,
-    scope: str,
+    found: Sequence[RelatedLink],
+    decision: FollowDecision,
 ) -> list[FollowCandidate]:
-    """In the caller's transaction, record the edges that need no fetch; return the
-    candidates not yet in the frontier (the ones a follow_links task must handle)."""
-    decision = decide(settings, page.links, page_url=page.url, depth=depth, scope=scope)
+    """In the caller's transaction, record the edges of the ``found`` links that
+    need no fetch under ``decision`` (from ``decide``); return the candidates not yet
+    in the frontier (the ones a follow_links task must handle)."""
     known = frontier.known_hashes(session, [url_hash(c.url) for c in decision.follow])
     unseen = [c for c in decision.follow if url_hash(c.url) not in known]
     settled = FollowDecision(
         follow=tuple(c for c in decision.follow if url_hash(c.url) in known),
         rejected=decision.rejected,
     )
-    edges = _edges(page.links, settled, new=())
+    edges = _edges(found, settled, new=())
     record_edges(session, article_id, edges, count=False)
     return unseen
 
