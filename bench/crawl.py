@@ -59,22 +59,58 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-class _RssSampler(threading.Thread):
-    """Peak RSS of any single celery process under ``pid``, sampled every 0.2 s."""
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds) of a live process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+class _Sampler(threading.Thread):
+    """Every 0.2 s: peak RSS of any single celery process under ``pid``, and the last
+    CPU time seen of every process, by role (CLI, Redis, worker parent, pool child).
+    A process that exits between two looks loses at most 0.2 s of CPU here."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid, self.peak_kib, self.stop = pid, 0, threading.Event()
+        self.cpu: dict[int, tuple[str, float]] = {}
+
+    def _role(self, pid: int, parent: int, cmdline: bytes) -> str:
+        if pid == self.pid:
+            return "CLI"
+        if b"redis-server" in cmdline:
+            return "Redis"
+        if b"celery" in cmdline:
+            return "worker parent" if parent == self.pid else "pool children"
+        return "other"
 
     def run(self) -> None:
         while not self.stop.wait(0.2):
-            for child in _descendants(self.pid):
+            for child in [self.pid, *_descendants(self.pid)]:
+                stat = _stat(child)
                 try:
                     cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
                 except OSError:
                     continue
+                if stat is not None:
+                    # A role is judged once: an exiting child's cmdline reads empty.
+                    known = self.cpu.get(child)
+                    role = known[0] if known else self._role(child, stat[0], cmdline)
+                    self.cpu[child] = (role, stat[1])
                 if b"celery" in cmdline:
                     self.peak_kib = max(self.peak_kib, _rss_kib(child))
+
+    def cpu_by_role(self) -> dict[str, float]:
+        roles: dict[str, float] = {}
+        for role, seconds in self.cpu.values():
+            roles[role] = roles.get(role, 0.0) + seconds
+        return roles
 
 
 def _cpu(usage: resource.struct_rusage) -> float:
@@ -104,7 +140,7 @@ def run_crawl(
         )
         t0 = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
-        sampler = _RssSampler(process.pid)
+        sampler = _Sampler(process.pid)
         sampler.start()
         out, _ = process.communicate()
         wall = time.perf_counter() - t0
@@ -125,6 +161,7 @@ def run_crawl(
         - children_before,
         "server_cpu": _cpu(resource.getrusage(resource.RUSAGE_SELF)) - self_before,
         "peak_rss_mib": sampler.peak_kib / 1024,
+        **{f"cpu:{role}": seconds for role, seconds in sampler.cpu_by_role().items()},
     }
 
 
@@ -172,6 +209,15 @@ def main() -> None:
                 f"{1000 * figures['crawl_cpu'] / stored:.1f} ms (crawl) + "
                 f"{1000 * figures['server_cpu'] / stored:.1f} ms (HTTP server)"
             ),
+        ),
+        (
+            "  of which",
+            ", ".join(
+                f"{name[4:]} {1000 * seconds / stored:.1f}"
+                for name, seconds in sorted(figures.items())
+                if name.startswith("cpu:")
+            )
+            + " ms (sampled every 0.2 s)",
         ),
         ("peak RSS, one worker", f"{figures['peak_rss_mib']:.0f} MiB"),
         ("extraction", f"{pages_per_s:.0f} pages/s, {median_ms:.2f} ms median"),

@@ -192,6 +192,26 @@ def test_second_poll_is_conditional_and_enqueues_nothing_new(crawl: Crawl) -> No
     assert crawl.site.count("/news/a1.html") == before
 
 
+def test_follow_links_without_candidates_decides_from_the_stored_page(
+    crawl: Crawl,
+) -> None:
+    # Given a1's out-of-scope edge is gone (fetch_article recorded it, not the task)
+    a1 = _article(crawl, "a1")
+    assert a1 is not None
+    with session_scope(crawl.engine) as session:
+        session.execute(text("DELETE FROM related_links WHERE url LIKE '%localhost%'"))
+    before = _counts(crawl)
+    # When follow_links arrives without candidates (an older sender, a large list)
+    crawl.send("follow_links", article_id=a1.id, depth=0)
+    crawl.drain()
+    # Then it re-decides from the stored revision: the edge is back, nothing else new
+    after = _counts(crawl)
+    assert after["related_links"] == before["related_links"] + 1
+    assert {k: v for k, v in after.items() if k != "related_links"} == {
+        k: v for k, v in before.items() if k != "related_links"
+    }
+
+
 def _counts(crawl: Crawl) -> dict[str, int]:
     with crawl.session() as session:
         return {

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -35,6 +35,14 @@ class PendingUrl:
     @property
     def url_hash(self) -> str:
         return url_hash(self.url)
+
+
+_TABLE = CrawlUrl.__table__  # type: ignore[attr-defined]
+# The SET clause comes from the parameters' column names at execution.
+_FINISH = update(_TABLE).where(_TABLE.c.url_hash == bindparam("key"))
+_KNOWN = sa_select(_TABLE.c.url_hash).where(
+    _TABLE.c.url_hash.in_(bindparam("hashes", expanding=True))
+)
 
 
 def add_pending(
@@ -84,10 +92,8 @@ def ensure_pending(session: Session, url: PendingUrl, *, now: datetime) -> None:
 def known_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
     if not hashes:
         return set()
-    found = session.exec(
-        select(CrawlUrl.url_hash).where(col(CrawlUrl.url_hash).in_(list(hashes)))
-    )
-    return set(found)
+    found = session.connection().execute(_KNOWN, {"hashes": list(hashes)})
+    return {row[0] for row in found}
 
 
 def get(session: Session, url: str) -> CrawlUrl | None:
@@ -106,16 +112,18 @@ def finish(
     reason: str | None = None,
 ) -> None:
     """Record that a URL is done (with its article) or failed (with its reason)."""
-    session.execute(
-        update(CrawlUrl)
-        .where(col(CrawlUrl.url_hash) == url_hash(url))
-        .values(
-            state=state.value,
-            pending_since=None,
-            article_id=article_id,
-            last_reason=reason,
-            updated_at=now,
-        )
+    # A Core UPDATE on the table: the ORM form would also evaluate the criteria
+    # against the session's identity map, which holds no frontier rows here.
+    session.connection().execute(
+        _FINISH,
+        {
+            "key": url_hash(url),
+            "state": state.value,
+            "pending_since": None,
+            "article_id": article_id,
+            "last_reason": reason,
+            "updated_at": now,
+        },
     )
 
 

@@ -22,8 +22,11 @@ class Edge:
     reason: str | None = None
 
 
-def record_edges(session: Session, article_id: int, edges: Sequence[Edge]) -> int:
-    """Insert edges not recorded before; returns how many were new."""
+def record_edges(
+    session: Session, article_id: int, edges: Sequence[Edge], *, count: bool = True
+) -> int:
+    """Insert edges not recorded before; returns how many were new (0 unless
+    ``count``: counting makes the database return a row per inserted edge)."""
     rows = [
         {
             "article_id": article_id,
@@ -43,7 +46,7 @@ def record_edges(session: Session, article_id: int, edges: Sequence[Edge]) -> in
         ArticleLink,
         unique,
         conflict_columns=("article_id", "url_hash"),
-        returning=("id",),
+        returning=("id",) if count else (),
     )
     return len(inserted)
 

@@ -1,9 +1,11 @@
 """fetch_article: download a page, extract the article, deduplicate, store, follow.
 
-Stage 3 and 4 of the pipeline. The pure work is ``extract_article`` and
-``dedup.decide``; this module loads, fetches through ``net``, stores in one
-transaction and enqueues ``follow_links`` after the commit. ``recrawl`` re-enters here
-with ``force=True``.
+Stage 3 and 4 of the pipeline. The pure work is ``extract_article``, ``dedup.decide``
+and the follow decision; this module loads, fetches through ``net``, and stores in one
+transaction: the article rows, the frontier and attempt rows, and the edges of the
+links that need no fetch (``follow.plan_follow``). After the commit it enqueues
+``follow_links`` with the candidates not seen yet, and only when there are some.
+``recrawl`` re-enters here with ``force=True``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from celery import shared_task
 from sqlalchemy.exc import IntegrityError
 
 from schemas.enums import FailureReason, FetchStatus, Stage, UrlState
+from schemas.messages import FollowCandidate, FollowDecision
 from worker.errors import BadScheme, ContentError
 from worker.logs import get_logger
 from worker.pipeline import dedup
@@ -27,7 +30,10 @@ from worker.runtime import Runtime
 from worker.store import articles, attempts, frontier
 from worker.store.articles import PageToSave
 from worker.store.attempts import AttemptRecord
+from worker.tasks import follow
 from worker.tasks.base import Failure, NewsfeedTask, Subject, elapsed_ms
+from worker.tasks.enqueue import send
+from worker.tasks.follow import follow_links
 
 log = get_logger(__name__)
 
@@ -129,18 +135,32 @@ def crawl_article(task: FetchTask, order: FetchOrder) -> dict[str, Any]:
         feed_id=order.feed_id,
         depth=order.depth,
     )
+    # The CPU work of storing (compression, JSON, the follow decision) is done before
+    # the write transaction: on SQLite every other writer waits while it is open.
+    to_save.prepare()
+    links = follow.decide(
+        runtime.settings,
+        extracted.links,
+        page_url=extracted.url,
+        depth=order.depth,
+        scope=order.scope,
+    )
     try:
-        article_id, action = _store(task, to_save, order, started, page.bytes_read)
+        stored = _store(task, to_save, order, started, page.bytes_read, links)
     except IntegrityError:
         # Another worker stored the same story between our read and our write; the
         # second pass sees its rows and decides duplicate/unchanged (warehouse db.py).
-        article_id, action = _store(task, to_save, order, started, page.bytes_read)
-    # Every new or changed page has its links recorded; follow_links decides which
-    # are in depth and scope (a page at the depth limit records edges, follows none).
-    if action in {dedup.StoreAction.NEW, dedup.StoreAction.REVISE}:
-        from worker.tasks.follow import follow_links  # noqa: PLC0415 - import cycle
-
-        follow_links.delay(article_id=article_id, depth=order.depth, scope=order.scope)
+        stored = _store(task, to_save, order, started, page.bytes_read, links)
+    article_id, action = stored.article_id, stored.action
+    if stored.unseen:
+        kwargs = {
+            "article_id": article_id,
+            "depth": order.depth,
+            "scope": order.scope,
+            "links": follow.links_message(stored.unseen),
+            "page_url": extracted.url,
+        }
+        send(follow_links, kwargs)
     log.info(
         "article_stored",
         outcome=action.value,
@@ -149,6 +169,7 @@ def crawl_article(task: FetchTask, order: FetchOrder) -> dict[str, Any]:
         bytes=page.bytes_read,
         words=extracted.word_count,
         links=len(extracted.links),
+        to_follow=len(stored.unseen),
         canonical_note=identity.note,
         ms=elapsed_ms(t0),
     )
@@ -163,17 +184,28 @@ _STATUS = {
 }
 
 
+@dataclass(frozen=True)
+class Stored:
+    article_id: int
+    action: dedup.StoreAction
+    unseen: list[FollowCandidate]  # related links for a follow_links task
+
+
 def _store(
-    task: FetchTask, page: PageToSave, order: FetchOrder, started: datetime, size: int
-) -> tuple[int, dedup.StoreAction]:
-    now = datetime.now(UTC)
+    task: FetchTask,
+    page: PageToSave,
+    order: FetchOrder,
+    started: datetime,
+    size: int,
+    links: FollowDecision,
+) -> Stored:
+    now, unseen = datetime.now(UTC), []
     with task.runtime.session() as session:
+        same_url, same_text = articles.find_known(
+            session, (page.canonical_url, *page.aliases), page.fingerprint
+        )
         decision = dedup.decide(
-            content_hash=page.content_hash,
-            same_url=articles.find_by_urls(
-                session, (page.canonical_url, *page.aliases)
-            ),
-            same_text=articles.find_by_fingerprint(session, page.fingerprint),
+            content_hash=page.content_hash, same_url=same_url, same_text=same_text
         )
         article_id = articles.save_page(session, page, decision)
         frontier.finish(
@@ -194,7 +226,13 @@ def _store(
                 duration_ms=int((now - started).total_seconds() * 1000),
             ),
         )
-    return article_id, decision.action
+        # Every new or changed page has its links recorded; a page at the depth
+        # limit records its edges and follows none.
+        if decision.action in {dedup.StoreAction.NEW, dedup.StoreAction.REVISE}:
+            unseen = follow.plan_follow(
+                session, article_id, page.extracted.links, links
+            )
+    return Stored(article_id, decision.action, unseen)
 
 
 def _already_stored(runtime: Runtime, order: FetchOrder) -> int | None:
