@@ -1,14 +1,15 @@
-"""Following from fetch's transaction: what needs no fetch is recorded there.
+"""Following from fetch's transaction: every edge and every URL to fetch is written there.
 
 ``plan_follow`` runs inside fetch_article's store transaction: it records the edge of
-every link that needs no fetch (rejected, or already in the frontier) and hands back
-only the candidates not seen yet, which are all a follow_links task gets.
+every link and writes the URLs to follow to the frontier as pending (so the sweep
+re-sends them if the follow_links message is lost), and hands back only the URLs new
+to the frontier, which are all a follow_links task gets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from schemas import ArticleLink
-from schemas.enums import LinkKind
-from schemas.messages import ExtractedArticle, FollowCandidate, RelatedLink
+from schemas.enums import LinkKind, UrlState
+from schemas.messages import ExtractedArticle, RelatedLink
 from tests.support.database import BACKENDS, backend_param, fresh_database
 from worker.pipeline.dedup import DedupDecision, StoreAction
 from worker.settings import Settings
@@ -88,14 +89,24 @@ def test_only_unseen_candidates_are_handed_on_and_the_rest_recorded_now(
     decision = decide(Settings(), LINKS, page_url=PAGE, depth=0, scope="example.com")
     # When fetch's transaction plans the follow
     with session_scope(engine) as session:
-        unseen = plan_follow(session, article_id, LINKS, decision)
-    # Then only the unseen story is left for follow_links ...
-    assert [(c.url, c.kind, c.depth) for c in unseen] == [
-        (UNSEEN, LinkKind.FEED_LIST, 1)
+        unseen = plan_follow(
+            session, article_id, LINKS, decision, scope="example.com", now=NOW
+        )
+    # Then only the unseen story is left for follow_links, already pending ...
+    assert [(u.url, u.depth, u.via_article_id) for u in unseen] == [
+        (UNSEEN, 1, article_id)
     ]
-    # ... and the known and out-of-scope links already have their edges (no menu row)
+    with session_scope(engine) as session:
+        row = frontier.get(session, UNSEEN)
+        assert row is not None
+        assert row.state == UrlState.PENDING.value
+        assert frontier.pending_hashes(session, [unseen[0].url_hash]) == {
+            unseen[0].url_hash
+        }
+    # ... and every link but the menu has its edge
     assert _edges(engine) == {
         KNOWN: (False, "already_known", 1),
+        UNSEEN: (True, None, 1),
         OFFSITE: (False, "out_of_scope", -1),
     }
 
@@ -105,8 +116,10 @@ def test_planning_twice_adds_no_edge(engine: Engine) -> None:
     decision = decide(Settings(), LINKS, page_url=PAGE, depth=0, scope="example.com")
     for _ in range(2):
         with session_scope(engine) as session:
-            plan_follow(session, article_id, LINKS, decision)
-    assert len(_edges(engine)) == 2
+            plan_follow(
+                session, article_id, LINKS, decision, scope="example.com", now=NOW
+            )
+    assert len(_edges(engine)) == 3
 
 
 def test_a_page_at_the_depth_limit_records_every_edge_and_hands_on_nothing(
@@ -117,7 +130,9 @@ def test_a_page_at_the_depth_limit_records_every_edge_and_hands_on_nothing(
         Settings(max_depth=2), LINKS, page_url=PAGE, depth=2, scope="example.com"
     )
     with session_scope(engine) as session:
-        unseen = plan_follow(session, article_id, LINKS, decision)
+        unseen = plan_follow(
+            session, article_id, LINKS, decision, scope="example.com", now=NOW
+        )
     assert unseen == []
     assert {url: reason for url, (_, reason, _) in _edges(engine).items()} == {
         KNOWN: "too_deep",
@@ -126,16 +141,34 @@ def test_a_page_at_the_depth_limit_records_every_edge_and_hands_on_nothing(
     }
 
 
-def test_candidates_travel_in_the_message_only_while_it_stays_small() -> None:
-    small = [
-        FollowCandidate(
-            url=UNSEEN, kind=LinkKind.TEASER, anchor_text="x" * 900, depth=1
-        )
-    ]
-    assert links_message(small) == [[UNSEEN, "teaser", "x" * 500]]
+def test_urls_travel_in_the_message_only_while_it_stays_small() -> None:
+    small = [PendingUrl(url=UNSEEN, depth=1, scope_domain="example.com")]
+    assert links_message(small) == [[UNSEEN, 1]]
     long_url = "https://news.example.com/" + "a" * 2000
     many = [
-        FollowCandidate(url=f"{long_url}{i}", kind=LinkKind.TEASER, depth=1)
+        PendingUrl(url=f"{long_url}{i}", depth=1, scope_domain="example.com")
         for i in range(MAX_INLINE_LINK_CHARS // 2000 + 1)
     ]
     assert links_message(many) is None
+
+
+def test_urls_planned_in_fetchs_transaction_are_swept_if_follow_links_is_lost(
+    engine: Engine,
+) -> None:
+    # Given fetch's transaction planned the follow, and then the process died before
+    # sending follow_links (no message was ever published)
+    article_id = _stored_article(engine)
+    decision = decide(Settings(), LINKS, page_url=PAGE, depth=0, scope="example.com")
+    with session_scope(engine) as session:
+        plan_follow(session, article_id, LINKS, decision, scope="example.com", now=NOW)
+    # When the sweep looks for pending URLs whose message is presumed lost
+    with session_scope(engine) as session:
+        swept = frontier.take_stale(
+            session,
+            now=NOW + timedelta(minutes=30),
+            older_than=timedelta(minutes=10),
+            limit=100,
+        )
+        urls = {row.url: row.depth for row in swept}
+    # Then the unseen story is among them, at its depth: it will be fetched
+    assert urls[UNSEEN] == 1

@@ -96,6 +96,19 @@ def known_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
     return {row[0] for row in found}
 
 
+def pending_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
+    """Those of ``hashes`` whose URL is still pending (not fetched, not failed)."""
+    if not hashes:
+        return set()
+    rows = session.execute(
+        sa_select(_TABLE.c.url_hash).where(
+            _TABLE.c.url_hash.in_(list(hashes)),
+            _TABLE.c.state == UrlState.PENDING.value,
+        )
+    )
+    return {row[0] for row in rows}
+
+
 def get(session: Session, url: str) -> CrawlUrl | None:
     return session.exec(
         select(CrawlUrl).where(col(CrawlUrl.url_hash) == url_hash(url))

@@ -19,7 +19,7 @@ from celery import shared_task
 from sqlalchemy.exc import IntegrityError
 
 from schemas.enums import FailureReason, FetchStatus, Stage, UrlState
-from schemas.messages import FollowCandidate, FollowDecision
+from schemas.messages import FollowDecision
 from worker.errors import BadScheme, ContentError
 from worker.logs import get_logger
 from worker.pipeline import dedup
@@ -30,6 +30,7 @@ from worker.runtime import Runtime
 from worker.store import articles, attempts, frontier
 from worker.store.articles import PageToSave
 from worker.store.attempts import AttemptRecord
+from worker.store.frontier import PendingUrl
 from worker.tasks import follow
 from worker.tasks.base import Failure, NewsfeedTask, Subject, elapsed_ms
 from worker.tasks.enqueue import send
@@ -188,7 +189,7 @@ _STATUS = {
 class Stored:
     article_id: int
     action: dedup.StoreAction
-    unseen: list[FollowCandidate]  # related links for a follow_links task
+    unseen: list[PendingUrl]  # related URLs now pending, for a follow_links task
 
 
 def _store(
@@ -230,7 +231,12 @@ def _store(
         # limit records its edges and follows none.
         if decision.action in {dedup.StoreAction.NEW, dedup.StoreAction.REVISE}:
             unseen = follow.plan_follow(
-                session, article_id, page.extracted.links, links
+                session,
+                article_id,
+                page.extracted.links,
+                links,
+                scope=order.scope,
+                now=now,
             )
     return Stored(article_id, decision.action, unseen)
 

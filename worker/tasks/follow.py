@@ -3,15 +3,16 @@
 The pure decision (scope, depth, kind, traps, per-page cap) is
 ``pipeline.follow.choose_links_to_follow``. It is taken where the page already is in
 memory, inside ``fetch_article``'s store transaction (``plan_follow``): that
-transaction records the edge of every link that needs no fetch (rejected, or already
-in the frontier) and returns the candidates not seen yet. Only a page with such
-candidates gets a ``follow_links`` task, and its message carries just those few links,
-so the task neither loads nor re-validates the stored article. The task checks them
-again with the same pure decision, writes the new URLs to the frontier and their
-edges in one transaction, and sends their fetches after the commit.
+transaction records the edge of every link and writes the URLs to fetch to the
+frontier as ``pending``. From that commit on, the URLs are safe: if the process dies
+before ``follow_links`` is sent, or its message is lost, the frontier sweep re-sends
+them. Only a page with new URLs gets a ``follow_links`` task, and its message carries
+just those URLs and their depths; the task claims each (Redis ``SET NX``) and sends
+the fetches of the ones still pending.
 
-A message without ``links`` (sent when the candidates would make a large message, or
-by an older version) makes the task decide from the article's stored revision instead.
+A message without ``links`` (sent when the URLs would make a large message, or by an
+older version) makes the task decide again from the article's stored revision,
+record what is missing, and send the fetches of the candidates still pending.
 """
 
 from __future__ import annotations
@@ -25,12 +26,7 @@ from sqlmodel import Session
 
 from schemas.base import url_hash
 from schemas.enums import LinkKind, Stage
-from schemas.messages import (
-    ExtractedArticle,
-    FollowCandidate,
-    FollowDecision,
-    RelatedLink,
-)
+from schemas.messages import ExtractedArticle, FollowDecision, RelatedLink
 from worker.logs import get_logger
 from worker.pipeline.follow import choose_links_to_follow
 from worker.pipeline.urls import registrable_domain
@@ -43,8 +39,8 @@ from worker.tasks.enqueue import enqueue_fetches
 
 log = get_logger(__name__)
 
-# Candidates travel in the follow_links message only while they stay this small (a
-# typical page has a handful; 100 URLs of 2,083 characters would not fit).
+# URLs travel in the follow_links message only while they stay this small (a typical
+# page has a handful; 100 URLs of 2,083 characters would not fit).
 MAX_INLINE_LINK_CHARS = 16_384
 ANCHOR_TEXT_CHARS = 500  # what an edge row keeps
 
@@ -83,29 +79,38 @@ def plan_follow(
     article_id: int,
     found: Sequence[RelatedLink],
     decision: FollowDecision,
-) -> list[FollowCandidate]:
-    """In the caller's transaction, record the edges of the ``found`` links that
-    need no fetch under ``decision`` (from ``decide``); return the candidates not yet
-    in the frontier (the ones a follow_links task must handle)."""
-    known = frontier.known_hashes(session, [url_hash(c.url) for c in decision.follow])
-    unseen = [c for c in decision.follow if url_hash(c.url) not in known]
-    settled = FollowDecision(
-        follow=tuple(c for c in decision.follow if url_hash(c.url) in known),
-        rejected=decision.rejected,
+    *,
+    scope: str,
+    now: datetime,
+) -> list[PendingUrl]:
+    """In the caller's transaction, write the URLs ``decision`` (from ``decide``)
+    follows to the frontier as pending and record every edge; return the URLs that
+    were new to the frontier (the ones a follow_links task must send)."""
+    new = frontier.add_pending(
+        session, _pending(decision, scope=scope, article_id=article_id), now=now
     )
-    edges = _edges(found, settled, new=())
+    edges = _edges(found, decision, new={u.url_hash for u in new})
     record_edges(session, article_id, edges, count=False)
-    return unseen
+    return new
 
 
-def links_message(candidates: Sequence[FollowCandidate]) -> list[list[str]] | None:
-    """The candidates as message data, or None when they would make it large."""
-    rows = [
-        [c.url, c.kind.value, c.anchor_text[:ANCHOR_TEXT_CHARS]] for c in candidates
-    ]
-    if sum(len(url) + len(text) for url, _, text in rows) > MAX_INLINE_LINK_CHARS:
+def links_message(urls: Sequence[PendingUrl]) -> list[list[Any]] | None:
+    """The URLs as message data, ``[url, depth]`` each, or None when they would make
+    a large message."""
+    if sum(len(u.url) for u in urls) > MAX_INLINE_LINK_CHARS:
         return None
-    return rows
+    return [[u.url, u.depth] for u in urls]
+
+
+def _pending(
+    decision: FollowDecision, *, scope: str, article_id: int
+) -> list[PendingUrl]:
+    return [
+        PendingUrl(
+            url=c.url, depth=c.depth, scope_domain=scope, via_article_id=article_id
+        )
+        for c in decision.follow
+    ]
 
 
 @shared_task(base=FollowTask, bind=True, name="newsfeed.follow_links")
@@ -114,52 +119,62 @@ def follow_links(
     article_id: int,
     depth: int = 0,
     scope: str | None = None,
-    links: list[list[str]] | None = None,
+    links: list[list[Any]] | None = None,
     page_url: str | None = None,
 ) -> dict[str, Any]:
-    """Record an article's related links and enqueue the ones in scope and depth.
+    """Send the fetches of an article's related links that are still pending.
 
-    ``links`` ([url, kind, anchor text] each) are the candidates fetch_article found
-    unseen on the page at ``page_url``; without them the stored revision is read.
+    ``links`` ([url, depth] each) are the URLs fetch_article wrote to the frontier;
+    without them the stored revision is read and the decision taken again.
     """
-    runtime, now = self.runtime, datetime.now(UTC)
-    if links is not None and page_url is not None:
-        found = [
-            RelatedLink(url=url, kind=LinkKind(kind), anchor_text=text)
-            for url, kind, text in links
+    runtime = self.runtime
+    if links is not None:
+        urls = [
+            PendingUrl(
+                url=str(url),
+                depth=int(link_depth),
+                scope_domain=scope or registrable_domain(page_url or str(url)),
+                via_article_id=article_id,
+            )
+            for url, link_depth in links
         ]
+        found, edges = len(urls), 0
     else:
-        with runtime.reading() as session:
-            extracted = articles.latest_extracted(session, article_id)
-        if extracted is None:
+        decided = _decide_from_stored(self, article_id, depth=depth, scope=scope)
+        if decided is None:
             log.warning("links_skipped", reason="article_missing")
             return {"status": "missing"}
-        page = ExtractedArticle.model_validate(extracted)
-        found, page_url = list(page.links), page.url
-    scope = scope or registrable_domain(page_url)
-    decision = decide(
-        runtime.settings, found, page_url=page_url, depth=depth, scope=scope
-    )
-    candidates = [
-        PendingUrl(
-            url=c.url, depth=c.depth, scope_domain=scope, via_article_id=article_id
-        )
-        for c in decision.follow
-    ]
-    with runtime.session() as session:
-        new = frontier.add_pending(session, candidates, now=now)
-        edges = _edges(found, decision, new={u.url_hash for u in new})
-        recorded = record_edges(session, article_id, edges)
-    sent = enqueue_fetches(runtime, new)
+        urls, found, edges = decided
+    with runtime.reading() as session:
+        pending = frontier.pending_hashes(session, [u.url_hash for u in urls])
+    sent = enqueue_fetches(runtime, [u for u in urls if u.url_hash in pending])
     log.info(
-        "links_followed",
-        found=len(found),
-        in_scope=len(decision.follow),
-        rejected=len(decision.rejected),
-        edges=recorded,
-        enqueued=sent,
+        "links_followed", found=found, pending=len(pending), edges=edges, enqueued=sent
     )
     return {"status": "followed", "enqueued": sent}
+
+
+def _decide_from_stored(
+    task: FollowTask, article_id: int, *, depth: int, scope: str | None
+) -> tuple[list[PendingUrl], int, int] | None:
+    """The decision taken again from the stored page, its missing frontier rows and
+    edges written; ``(urls to follow, links found, edges recorded)``."""
+    runtime = task.runtime
+    with runtime.reading() as session:
+        extracted = articles.latest_extracted(session, article_id)
+    if extracted is None:
+        return None
+    page = ExtractedArticle.model_validate(extracted)
+    scope = scope or registrable_domain(page.url)
+    decision = decide(
+        runtime.settings, page.links, page_url=page.url, depth=depth, scope=scope
+    )
+    urls = _pending(decision, scope=scope, article_id=article_id)
+    with runtime.session() as session:
+        new = frontier.add_pending(session, urls, now=datetime.now(UTC))
+        edges = _edges(page.links, decision, new={u.url_hash for u in new})
+        recorded = record_edges(session, article_id, edges)
+    return urls, len(page.links), recorded
 
 
 def _edges(
