@@ -216,10 +216,15 @@ def _normalise_query(query: str) -> str:
     return "&".join(text for _name, text in kept)
 
 
+# A page's links repeat across the pages of a site (menus, teasers, news-feed lists),
+# so a worker process meets the same URLs again and again; the bound keeps the memory
+# small even for URLs of the maximum length (8,192 x 2 KiB).
+@lru_cache(maxsize=8192)
 def canonical_url(url: str, base: str | None = None) -> str:
     """Return the canonical form of ``url``, resolved against ``base`` if given.
 
-    Idempotent: ``canonical_url(canonical_url(u)) == canonical_url(u)``.
+    Idempotent: ``canonical_url(canonical_url(u)) == canonical_url(u)``. Pure, so its
+    results are cached per process.
 
     Raises:
         ValueError: the URL is not http(s), has no valid host or an invalid port.
