@@ -116,7 +116,9 @@ class Settings(BaseSettings):
         default=500, description="Due feeds claimed per database round trip."
     )
     schedule_max_per_tick: int = Field(
-        default=20_000, description="Due feeds enqueued per beat tick at most."
+        default=10_000,
+        description="Due feeds enqueued per beat tick at most (about 5 s of "
+        "publishing, well inside the tick task's 20 s soft time limit).",
     )
     disable_after_errors: int = Field(
         default=5,
