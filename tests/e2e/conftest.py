@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,10 @@ from tests.support.site import Page, build_site
 from tests.support.workers import service_env, wait_until_drained, worker_process
 from worker.app import NewsfeedCelery, create_app
 from worker.broker import EmbeddedRedis
+from worker.pipeline.urls import registrable_domain
 from worker.settings import Settings
-from worker.store.database import create_db_engine
+from worker.store import feeds
+from worker.store.database import create_db_engine, session_scope
 
 pytestmark = pytest.mark.e2e
 
@@ -44,6 +47,20 @@ class Crawl:
 
     def session(self) -> Session:
         return Session(self.engine)
+
+    def add_feed(self, path: str) -> int:
+        """Register the fixture site's ``path`` as a feed, due now; its id."""
+        url = self.site.url(path)
+        with session_scope(self.engine) as session:
+            feed, _ = feeds.add_feed(
+                session,
+                url,
+                scope_domain=registrable_domain(url),
+                now=datetime.now(UTC),
+                interval=900,
+            )
+        assert feed.id is not None
+        return feed.id
 
 
 @pytest.fixture(scope="module")

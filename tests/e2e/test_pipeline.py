@@ -6,8 +6,6 @@ the later ones look at what it left and then change the site.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import func, text
 from sqlmodel import col, select
@@ -22,8 +20,6 @@ from schemas import (
     UrlAlias,
 )
 from tests.e2e.conftest import Crawl
-from worker.pipeline.urls import registrable_domain
-from worker.store import feeds
 from worker.store.database import session_scope
 
 pytestmark = pytest.mark.e2e
@@ -38,25 +34,11 @@ def _article(crawl: Crawl, slug: str) -> Article | None:
         return session.get(Article, alias) if alias is not None else None
 
 
-def _add_feed(crawl: Crawl) -> int:
-    url = crawl.site.url("/feed.xml")
-    with session_scope(crawl.engine) as session:
-        feed, _ = feeds.add_feed(
-            session,
-            url,
-            scope_domain=registrable_domain(url),
-            now=datetime.now(UTC),
-            interval=900,
-        )
-    assert feed.id is not None
-    return feed.id
-
-
 def test_polling_the_feed_stores_its_articles_and_follows_related_stories(
     crawl: Crawl,
 ) -> None:
     # Given a feed listing two stories whose pages link to more stories
-    feed_id = _add_feed(crawl)
+    feed_id = crawl.add_feed("/feed.xml")
     # When the feed is polled and the queues drain
     crawl.send("poll_feed", feed_id=feed_id)
     crawl.drain()

@@ -19,9 +19,6 @@ from sqlmodel import col, select
 from schemas import Feed
 from tests.e2e.conftest import Crawl
 from tests.support.site import Page
-from worker.pipeline.urls import registrable_domain
-from worker.store import feeds
-from worker.store.database import session_scope
 
 pytestmark = pytest.mark.e2e
 
@@ -38,20 +35,6 @@ def _page(crawl: Crawl, slug: str, headline: str) -> str:
     page = Page(slug, headline, section="Sources")
     (crawl.root / "news" / f"{slug}.html").write_text(page.html(), encoding="utf-8")
     return crawl.site.url(f"/news/{slug}.html")
-
-
-def _add(crawl: Crawl, path: str) -> int:
-    url = crawl.site.url(path)
-    with session_scope(crawl.engine) as session:
-        feed, _ = feeds.add_feed(
-            session,
-            url,
-            scope_domain=registrable_domain(url),
-            now=datetime.now(UTC),
-            interval=900,
-        )
-    assert feed.id is not None
-    return feed.id
 
 
 def _poll(crawl: Crawl, feed_id: int) -> Feed:
@@ -109,7 +92,7 @@ def test_a_sitemap_index_adds_its_recent_sitemaps_and_news_items_are_fetched(
         "</news:news></url></urlset>",
         content_type="application/xml",
     )
-    index_id = _add(crawl, "/sitemap_index.xml")
+    index_id = crawl.add_feed("/sitemap_index.xml")
 
     index = _poll(crawl, index_id)
 
@@ -138,7 +121,7 @@ def test_a_gzipped_sitemap_is_read(crawl: Crawl) -> None:
     )
     crawl.site.route("/sitemap.xml.gz", body, content_type="application/x-gzip")
 
-    feed = _poll(crawl, _add(crawl, "/sitemap.xml.gz"))
+    feed = _poll(crawl, crawl.add_feed("/sitemap.xml.gz"))
 
     assert (feed.kind, feed.last_status, feed.entries_seen) == ("sitemap", "polled", 1)
     assert crawl.site.count("/news/gz-story.html") == 1
@@ -163,7 +146,7 @@ def test_a_listing_page_is_polled_like_a_feed(crawl: Crawl) -> None:
         "<footer><a href='/about.html'>About us</a></footer></body></html>",
     )
 
-    feed = _poll(crawl, _add(crawl, "/latest.html"))
+    feed = _poll(crawl, crawl.add_feed("/latest.html"))
 
     assert (feed.kind, feed.entries_seen) == ("html_listing", 3)
     for n in ("one", "two", "three"):
@@ -177,7 +160,7 @@ def test_a_permanent_redirect_moves_the_stored_feed_url(crawl: Crawl) -> None:
     )
     crawl.site.route("/moved-feed.xml", _rss([]), content_type="application/rss+xml")
 
-    feed = _poll(crawl, _add(crawl, "/old-feed.xml"))
+    feed = _poll(crawl, crawl.add_feed("/old-feed.xml"))
 
     assert feed.url == crawl.site.url("/moved-feed.xml")
     assert feed.enabled
@@ -187,7 +170,7 @@ def test_a_permanent_redirect_moves_the_stored_feed_url(crawl: Crawl) -> None:
 def test_a_feed_that_is_gone_is_disabled_at_once(crawl: Crawl) -> None:
     crawl.site.route("/gone.xml", "gone", status=410)
 
-    feed = _poll(crawl, _add(crawl, "/gone.xml"))
+    feed = _poll(crawl, crawl.add_feed("/gone.xml"))
 
     assert (feed.enabled, feed.disabled_reason) == (False, "gone (410)")
     assert crawl.site.count("/gone.xml") == 1
@@ -197,7 +180,7 @@ def test_a_feed_missing_on_successive_polls_is_disabled_after_the_threshold(
     crawl: Crawl,
 ) -> None:
     crawl.site.route("/missing.xml", "not here", status=404)
-    feed_id = _add(crawl, "/missing.xml")
+    feed_id = crawl.add_feed("/missing.xml")
 
     first = _poll(crawl, feed_id)
     assert first.enabled
@@ -221,11 +204,11 @@ def test_the_interval_honours_cache_control_and_follows_the_publishing_rate(
         headers={"Cache-Control": "public, max-age=7200"},
         content_type="application/rss+xml",
     )
-    cached = _poll(crawl, _add(crawl, "/cached.xml"))
+    cached = _poll(crawl, crawl.add_feed("/cached.xml"))
     assert cached.poll_interval_seconds == 7200
     assert cached.interval_reason == "http freshness 7200 s"
 
-    live_id = _add(crawl, "/live.xml")
+    live_id = crawl.add_feed("/live.xml")
     items: list[tuple[str, str]] = []
     for n in range(4):
         items.append((_page(crawl, f"live-{n}", f"Live update {n}"), f"Update {n}"))
@@ -242,7 +225,7 @@ def test_the_interval_honours_cache_control_and_follows_the_publishing_rate(
 def test_a_server_asking_to_retry_later_is_obeyed(crawl: Crawl) -> None:
     crawl.site.route("/busy.xml", "busy", status=503, headers={"Retry-After": "1800"})
 
-    feed = _poll(crawl, _add(crawl, "/busy.xml"))
+    feed = _poll(crawl, crawl.add_feed("/busy.xml"))
 
     assert feed.enabled
     assert (feed.last_status, feed.last_reason) == ("failed", "http_429")
