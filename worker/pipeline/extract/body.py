@@ -15,8 +15,10 @@ The algorithm is one prune, one scoring pass and one walk, all linear in the tre
    left at the end with nothing under them and an author's bio or contact line
    among the last blocks.
 
-If the page's JSON-LD ``articleBody`` is clearly more complete than what the DOM gave,
-it is used instead (publishers sometimes render the body with script).
+The page's own JSON-LD ``articleBody`` is evidence too: when the DOM box runs on past
+the declared body's last words (a feed of next stories, ranked entries), the story
+ends there; when it is clearly more complete than what the DOM gave, it is used
+instead (publishers sometimes render the body with script).
 
 What this module does not do: use per-site rules, domain lists, or phrases taken from
 particular pages; parse the HTML (``__init__`` does, once); read metadata.
@@ -38,6 +40,13 @@ from worker.pipeline.extract.dom import HtmlElement, clean_text
 from worker.pipeline.extract.scoring import story_blocks
 
 _JSON_LD_BODY_MIN_CHARS = 200
+_WORD = re.compile(r"\w+")
+# A declared body this long is the story, not a teaser or description; its last
+# words mark where the story ends.
+_DECLARED_MIN_WORDS = 100
+_DECLARED_END_WORDS = 8
+_DECLARED_MIN_KEPT = 0.7  # the DOM text up to that end holds most of the declared body
+_ELLIPSES = ("...", "…")
 _SUBHEADINGS = frozenset({"h2", "h3", "h4"})
 _BIO_LAST_BLOCKS = 3  # bios and contact lines close the story
 _BIO_MAX_WORDS = 80
@@ -77,6 +86,8 @@ def extract_body(
         if not is_furniture(block, titles)
     ]
     blocks = _without_author_bios(_without_empty_sections(blocks), author_names)
+    if json_ld_body:
+        blocks = _ending_where_declared(blocks, json_ld_body)
     text, html = render(blocks)
     anchors = {anchor for block in blocks for anchor in block.anchors}
     body = Body(text=text, html=html, anchors=anchors, source="dom" if text else None)
@@ -86,6 +97,34 @@ def extract_body(
         html = "".join(f"<p>{html_lib.escape(p, quote=False)}</p>" for p in paragraphs)
         return Body(text="\n\n".join(paragraphs), html=html, source="json_ld")
     return body
+
+
+def _ending_where_declared(blocks: list[Block], declared: str) -> list[Block]:
+    """Drop the blocks after the last words of the page's own ``articleBody``.
+
+    Publishers declare the story's text in JSON-LD; when the DOM box runs on past
+    its end (the next stories of a feed, ranked entries, reader comments), the
+    declaration says where the story stops. Short or ellipsised declarations are
+    teasers and say nothing about the end.
+    """
+    declared_words = _WORD.findall(declared)
+    if len(declared_words) < _DECLARED_MIN_WORDS or declared.endswith(_ELLIPSES):
+        return blocks
+    ends: list[int] = []
+    tokens: list[str] = []
+    for block in blocks:
+        tokens.extend(_WORD.findall(block.text))
+        ends.append(len(tokens))
+    joined = " " + " ".join(tokens) + " "
+    tail = " " + " ".join(declared_words[-_DECLARED_END_WORDS:]) + " "
+    found = joined.rfind(tail)
+    if found < 0:
+        return blocks
+    end = joined.count(" ", 0, found + len(tail) - 1)  # tokens up to the tail's end
+    if end < _DECLARED_MIN_KEPT * len(declared_words):
+        return blocks
+    last = next(i for i, block_end in enumerate(ends) if block_end >= end)
+    return blocks[: last + 1]
 
 
 def _without_author_bios(

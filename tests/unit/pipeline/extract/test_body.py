@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from worker.pipeline.extract import extract_article
 
 STORY = "".join(
@@ -120,3 +122,40 @@ def test_a_short_story_inside_a_paywall_wrapper_is_kept():
     body = extract_article(html, url="https://n.example/s").body_text or ""
 
     assert "Sixteen new officers" in body
+
+
+def _with_declared_body(declared: str, visible: str) -> str:
+    json_ld = json.dumps({"@type": "NewsArticle", "articleBody": declared})
+    html = (
+        f'<html><head><script type="application/ld+json">{json_ld}</script></head>'
+        f"<body><article>{visible}</article></body></html>"
+    )
+    return extract_article(html, url="https://n.example/s").body_text or ""
+
+
+RANKED = "".join(
+    f"<p>Entry {n} of the ranking below the story, a long paragraph about one team "
+    "and its week, with a comma, and a full stop.</p>"
+    for n in range(1, 6)
+)
+
+
+def test_the_story_ends_where_its_declared_article_body_ends():
+    declared = " ".join(
+        f"Paragraph {n} of the story about the harbour wall is long enough to count "
+        "as real text, with a comma, and a full stop at the end."
+        for n in range(1, 4)
+    )
+
+    body = _with_declared_body(declared * 2, STORY * 2 + RANKED)
+
+    assert body.count("Paragraph") == 6
+    assert "Entry 1" not in body
+
+
+def test_a_short_declared_teaser_does_not_end_the_story():
+    teaser = "Paragraph 1 of the story about the harbour wall is long enough to count"
+
+    body = _with_declared_body(teaser, STORY + RANKED)
+
+    assert "Entry 5" in body
