@@ -13,7 +13,8 @@ The algorithm is one prune, one scoring pass and one walk, all linear in the tre
    cards, "Read more" lines), bylines, datelines on their own line, "N min read",
    photo credits and "Advertisement"-style labels are dropped, and so are headings
    left at the end with nothing under them and an author's bio or contact line
-   among the last blocks.
+   among the last blocks, and the short unfinished lines (credits, references,
+   product names) or contact lines with an e-mail address that end it.
 
 The page's own JSON-LD ``articleBody`` is evidence too: when the DOM box runs on past
 the declared body's last words (a feed of next stories, ranked entries), the story
@@ -50,6 +51,14 @@ _ELLIPSES = ("...", "…")
 _SUBHEADINGS = frozenset({"h2", "h3", "h4"})
 _BIO_LAST_BLOCKS = 3  # bios and contact lines close the story
 _BIO_MAX_WORDS = 80
+# Post-article scraps: the last blocks, when they are short lines that end without a
+# sentence (credits, "More information: …" references, product names, "Who we are")
+# or contact lines with an e-mail address.
+_SCRAP_LAST_BLOCKS = 3
+_SCRAP_MAX_WORDS = 30
+_CONTACT_MAX_WORDS = 50
+_SENTENCE_END = frozenset(".!?\"'”’)…")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
 
 
 @dataclass
@@ -86,6 +95,7 @@ def extract_body(
         if not is_furniture(block, titles)
     ]
     blocks = _without_author_bios(_without_empty_sections(blocks), author_names)
+    blocks = _without_trailing_scraps(blocks)
     if json_ld_body:
         blocks = _ending_where_declared(blocks, json_ld_body)
     text, html = render(blocks)
@@ -147,6 +157,28 @@ def _without_author_bios(
         if not is_bio:
             kept.append(block)
     return kept
+
+
+def _without_trailing_scraps(blocks: list[Block]) -> list[Block]:
+    """Drop the run of scraps that ends the body (see ``_SCRAP_LAST_BLOCKS``).
+
+    Paragraphs only: a list that ends a story is story, however terse its items.
+    """
+    end = len(blocks)
+    floor = max(1, end - _SCRAP_LAST_BLOCKS)
+    while end > floor and _is_scrap(blocks[end - 1]):
+        end -= 1
+    return _without_empty_sections(blocks[:end]) if end < len(blocks) else blocks
+
+
+def _is_scrap(block: Block) -> bool:
+    if block.tag != "p":
+        return False
+    text = block.text
+    count = len(text.split())
+    if count <= _SCRAP_MAX_WORDS and text[-1] not in _SENTENCE_END:
+        return True
+    return count <= _CONTACT_MAX_WORDS and _EMAIL.search(text) is not None
 
 
 def _without_empty_sections(blocks: list[Block]) -> list[Block]:

@@ -159,3 +159,20 @@ def test_a_short_declared_teaser_does_not_end_the_story():
     body = _with_declared_body(teaser, STORY + RANKED)
 
     assert "Entry 5" in body
+
+
+def test_short_unfinished_lines_and_contact_lines_that_end_the_body_are_dropped():
+    body = _body(
+        f"{STORY}<p>Reporting by Jane Roe; editing by John Poe</p>"
+        "<p>Contact the reporter at jroe@n.example or on social media.</p>"
+    )
+
+    assert "Reporting by" not in body
+    assert "jroe@" not in body
+    assert body.count("Paragraph") == 3
+
+
+def test_a_list_that_ends_the_story_is_kept():
+    body = _body(f"{STORY}<ul><li>1998: Chicago</li><li>1997: Washington</li></ul>")
+
+    assert "1997: Washington" in body
