@@ -59,7 +59,10 @@ BOILERPLATE_WORDS = _words(
     "strapline kicker eyebrow skip hidden visually-hidden sr-only "
     "screen-reader-text author-info about-author article-meta post-meta meta "
     "timestamp dateline-box rating gallery inline-image video player podcast audio "
-    "embed tooltip dropdown masthead header card cards"
+    "embed tooltip dropdown masthead header card cards "
+    # Social posts quoted by the platforms' embed code (twitter-tweet,
+    # instagram-media): the post, not the story.
+    "tweet instagram-media"
 )
 MEDIA_WORDS = frozenset(_words("gallery video player inline-image audio podcast"))
 # Names of the story container, matched inside the signature without - and _.

@@ -176,3 +176,18 @@ def test_a_list_that_ends_the_story_is_kept():
     body = _body(f"{STORY}<ul><li>1998: Chicago</li><li>1997: Washington</li></ul>")
 
     assert "1997: Washington" in body
+
+
+def test_embedded_social_posts_are_not_body():
+    tweet = (
+        '<blockquote class="twitter-tweet"><p>What a night for the harbour, everyone '
+        "came out to see the new wall lit up pic.example/abc</p>&mdash; Jane Roe "
+        '(@janeroe) <a href="https://social.example/janeroe/1">December 20, 2023</a>'
+        "</blockquote>"
+    )
+
+    body = _body(STORY + tweet + STORY.replace("Paragraph", "Section"))
+
+    assert "What a night" not in body
+    assert body.count("Paragraph") == 3
+    assert body.count("Section") == 3
