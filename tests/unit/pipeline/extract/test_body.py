@@ -100,12 +100,14 @@ def test_the_author_bio_that_ends_the_story_is_dropped():
 
 def test_photo_credits_and_advertising_labels_are_not_body():
     body = _body(
+        "<p>The repaired wall seen from the pier at dawn. Credit: John Poe</p>"
         f"{STORY}<p>(Photo: Jane Roe/Agency)</p><p>Advertisement</p>"
         "<p>Article continues below this ad</p>"
     )
 
     assert "Jane Roe" not in body
     assert "Advertisement" not in body
+    assert "seen from the pier" not in body
     assert "continues below" not in body
 
 
