@@ -6,7 +6,9 @@ caption, card…; see ``classes.BOILERPLATE_WORDS``) says so, unless it still ho
 several real paragraphs or its class names the story container: wrappers are often
 called ``article share-root``. Media boxes (gallery, video) and hidden elements need
 only one real paragraph to stay, since slideshows and paywalled templates keep story
-text there. Teaser cards go too: list items, ``article`` runs and small ``div``
+text there; a standfirst-like class ("deck", "summary") repeated on three or more
+boxes with a real paragraph names the item descriptions of a gallery or list story,
+which stay. Teaser cards go too: list items, ``article`` runs and small ``div``
 elements laid out as a headline link plus a blurb.
 
 The walk is top-down and stops at each removed box, so the subtrees of furniture are
@@ -25,6 +27,7 @@ Features" (WSDM 2010) for link density.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from itertools import islice
 
 from worker.pipeline.extract import classes
@@ -53,6 +56,7 @@ _HEADLINE_CHARS = 30
 _CARD_TAGS = frozenset({"li", "article", "div"})
 _CARD_MAX_CHARS = 600
 _CARD_MAX_ELEMENTS = 80
+_REPEATED_DESCRIPTIONS = 3
 _NEVER_FURNITURE = 0
 _CARD_CHECK = -1
 _RULES: dict[tuple[str, int], int] = {}
@@ -67,25 +71,44 @@ def prune(container: HtmlElement, class_bits: dict[HtmlElement, int]) -> None:
     """
     # A box around the story container (class article-body, entry-content…) is not
     # furniture, whatever its own class says: "paywall", "gated" wrappers hold it.
-    around_story = {
+    kept = {
         ancestor
         for element, bits in class_bits.items()
         if bits & classes.STORY_BOX
         for ancestor in element.iterancestors()
     }
+    kept.update(_item_descriptions(class_bits))
     doomed: list[HtmlElement] = []
     stack = [container]
     while stack:
         element = stack.pop()
         for child in element:
-            if child not in around_story and _is_doomed(
-                child, class_bits.get(child, 0)
-            ):
+            if child not in kept and _is_doomed(child, class_bits.get(child, 0)):
                 doomed.append(child)
             else:
                 stack.append(child)
     for element in doomed:
         _remove(element)
+
+
+def _item_descriptions(class_bits: dict[HtmlElement, int]) -> list[HtmlElement]:
+    """Boxes named like a standfirst ("deck", "summary") whose class repeats.
+
+    A page has one standfirst; the same class on three or more boxes that each
+    hold a real paragraph names the descriptions of a gallery's or a list's items,
+    which are the story.
+    """
+    named = [
+        (element, element.get("class"))
+        for element, bits in class_bits.items()
+        if bits & classes.STANDFIRST
+    ]
+    counts = Counter(name for _, name in named if name)
+    return [
+        element
+        for element, name in named
+        if name and counts[name] >= _REPEATED_DESCRIPTIONS and _holds_story(element, 1)
+    ]
 
 
 def _remove(element: HtmlElement) -> None:

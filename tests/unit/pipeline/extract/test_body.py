@@ -193,3 +193,22 @@ def test_embedded_social_posts_are_not_body():
     assert "What a night" not in body
     assert body.count("Paragraph") == 3
     assert body.count("Section") == 3
+
+
+def test_repeated_item_descriptions_of_a_gallery_are_the_story():
+    items = "".join(
+        f'<div class="gallery-item"><h3>{n}. Pier number {n}</h3>'
+        f'<div class="gallery-item__deck"><p>Item {n} describes one pier of the '
+        "harbour wall at length, with a comma, so that it reads as a real paragraph "
+        "of the story.</p></div></div>"
+        for n in range(1, 5)
+    )
+    html = (
+        "<html><body><article><h1>Harbour wall repaired</h1>"
+        '<p class="deck">The wall is open again.</p>'
+        f"<section>{items}</section></article></body></html>"
+    )
+
+    body = extract_article(html, url="https://n.example/s").body_text or ""
+
+    assert body.count("describes one pier") == 4
