@@ -91,7 +91,7 @@ def extract_body(
     titles = frozenset({headline} if headline else ())
     blocks = [
         block
-        for block in story_blocks(container, base)
+        for block in story_blocks(container, base, class_bits)
         if not is_furniture(block, titles)
     ]
     blocks = _without_author_bios(_without_empty_sections(blocks), author_names)

@@ -212,3 +212,18 @@ def test_repeated_item_descriptions_of_a_gallery_are_the_story():
     body = extract_article(html, url="https://n.example/s").body_text or ""
 
     assert body.count("describes one pier") == 4
+
+
+def test_what_follows_the_story_box_inside_the_story_is_not_body():
+    html = (
+        '<html><body><article><h1>Harbour wall repaired</h1><div class="byline">'
+        f'By Jane Roe</div><div class="article-body">{STORY}</div>'
+        "<p>If you buy something through a link on this page we may earn a "
+        "commission, and by using the site you agree to its terms of use.</p>"
+        "</article></body></html>"
+    )
+
+    body = extract_article(html, url="https://n.example/s").body_text or ""
+
+    assert body.count("Paragraph") == 3
+    assert "commission" not in body
