@@ -39,6 +39,7 @@ NAV = 256
 TEASER = 512
 FEED = 1024
 STORY_BOX = 2048  # a story-container word that only story containers use
+COMMENTS = 4096  # the readers' comments, which close a story
 
 
 def _words(text: str) -> list[str]:
@@ -90,6 +91,7 @@ _NAV_WORDS = _words(
     "breadcrumb breadcrumbs tag tags topics keywords pagination pager toolbar "
     "subscribe newsletter login account legal copyright"
 )
+_COMMENT_WORDS = _words("comment comments disqus")
 _SECTION_WORDS = _words(
     "section section-label sectionlabel section-name sectionname kicker category "
     "eyebrow rubric overline channel"
@@ -118,6 +120,7 @@ def _piece_table() -> tuple[dict[str, int], dict[tuple[str, ...], int]]:
     for bit, vocabulary in (
         (BOILER, BOILERPLATE_WORDS),
         (NAV, _NAV_WORDS),
+        (COMMENTS, _COMMENT_WORDS),
         (SECTION, _SECTION_WORDS),
         (STANDFIRST, _STANDFIRST_WORDS),
     ):

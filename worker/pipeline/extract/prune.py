@@ -11,6 +11,9 @@ boxes with a real paragraph names the item descriptions of a gallery or list sto
 which stay. Teaser cards go too: list items, ``article`` runs and small ``div``
 elements laid out as a headline link plus a blurb.
 
+A readers' comments box is replaced by a ``STORY_END`` marker rather than removed:
+comments close a story, and ``scoring`` drops what follows them in the story box.
+
 The walk is top-down and stops at each removed box, so the subtrees of furniture are
 never looked at; the never-content tags (forms, media, ``noscript``…) are removed
 as it meets them. Each box's verdict comes from its tag and class bits (cached per
@@ -56,6 +59,7 @@ _HEADLINE_CHARS = 30
 _CARD_TAGS = frozenset({"li", "article", "div"})
 _CARD_MAX_CHARS = 600
 _CARD_MAX_ELEMENTS = 80
+STORY_END = "story-end"  # marks where a comments box was
 _REPEATED_DESCRIPTIONS = 3
 _NEVER_FURNITURE = 0
 _CARD_CHECK = -1
@@ -88,7 +92,21 @@ def prune(container: HtmlElement, class_bits: dict[HtmlElement, int]) -> None:
             else:
                 stack.append(child)
     for element in doomed:
-        _remove(element)
+        if class_bits.get(element, 0) & classes.COMMENTS:
+            _mark_story_end(element)
+        else:
+            _remove(element)
+
+
+def _mark_story_end(comments: HtmlElement) -> None:
+    """Put a ``STORY_END`` marker where the readers' comments were: they close the
+    story, so ``scoring`` can drop what follows them in the story box."""
+    parent = comments.getparent()
+    if parent is None:
+        return
+    marker = parent.makeelement(STORY_END, {})
+    marker.tail = comments.tail
+    parent.replace(comments, marker)
 
 
 def _item_descriptions(class_bits: dict[HtmlElement, int]) -> list[HtmlElement]:

@@ -15,7 +15,8 @@ A box that holds several stories (an ``<article>`` each, loaded as the reader
 scrolls) gives its first one (:func:`_first_story`). Otherwise siblings of the
 chosen box that score close to it, or are plain paragraphs, join it. A chosen box
 that holds one named story container (``article-body``) with most of its prose
-ends where that container ends (:func:`_end_with_story_box`).
+ends where that container ends, and one whose prose mostly comes before the
+readers' comments ends there (``ends``).
 
 What this module does not do: prune the tree or render text (``body.py`` and
 ``blocks.py`` do).
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from worker.pipeline.extract import classes
+from worker.pipeline.extract import classes, ends
 from worker.pipeline.extract.blocks import Block, flatten
 from worker.pipeline.extract.dom import (
     HtmlElement,
@@ -78,7 +79,6 @@ _TAG_WEIGHT = {
 _CLASS_WEIGHT = 25.0
 _STORY_PROSE_CHARS = 500  # an <article> with this much prose is a story, not a card
 _MIN_STORIES = 2
-_STORY_BOX_SHARE = 0.5  # the story box holds at least this share of the part's prose
 
 
 def story_blocks(
@@ -98,7 +98,8 @@ def story_blocks(
     # The other stories are siblings of the first one: none of them joins it.
     parts = [story] if story is not best else _with_siblings(best, final)
     if len(parts) == 1:
-        _end_with_story_box(parts[0], prose, class_bits)
+        ends.end_with_story_box(parts[0], prose, class_bits)
+        ends.end_before_comments(parts[0], prose)
     blocks: list[Block] = []
     for part in parts:
         blocks.extend(flatten(part, base))
@@ -177,42 +178,6 @@ def _first_story(
         return best
     final[leaves[0]] = max(final.get(leaves[0], 0.0), final[best])
     return leaves[0]
-
-
-def _end_with_story_box(
-    part: HtmlElement, prose: dict[HtmlElement, int], class_bits: dict[HtmlElement, int]
-) -> None:
-    """Remove what follows the story box inside the chosen part, in place.
-
-    When the part holds one box named as the story container (``article-body``,
-    ``itemprop=articleBody``) with most of its prose, the story ends where that box
-    ends: what comes after it in the part (disclaimers, sign-up prompts) is not
-    story. What comes before it (standfirst, lede) is left alone.
-    """
-    boxes = [
-        element
-        for element in part.iterdescendants()
-        if class_bits.get(element, 0) & classes.STORY_BOX
-        or element.get("itemprop") == "articleBody"
-    ]
-    inside = set(boxes)
-    outermost = [
-        box for box in boxes if not any(a in inside for a in box.iterancestors())
-    ]
-    if len(outermost) != 1:
-        return
-    box = outermost[0]
-    if prose.get(box, 0) < _STORY_BOX_SHARE * prose.get(part, 0):
-        return
-    node = box
-    while node is not part:
-        parent = node.getparent()
-        if parent is None:
-            return
-        for sibling in list(node.itersiblings()):
-            parent.remove(sibling)
-        node.tail = None
-        node = parent
 
 
 def _paragraph_text(element: HtmlElement) -> str:

@@ -227,3 +227,31 @@ def test_what_follows_the_story_box_inside_the_story_is_not_body():
 
     assert body.count("Paragraph") == 3
     assert "commission" not in body
+
+
+def test_what_follows_the_readers_comments_is_not_body():
+    html = (
+        f"<html><body><div class='post'><h1>Harbour wall repaired</h1>{STORY}"
+        "<section id='comments'><h2>Comments</h2><p>Great news, thanks for the "
+        "report.</p></section><div>Disclaimer: all rights reserved for the writing "
+        "on this site, and no credit is claimed for any of the images shown.</div>"
+        "</div></body></html>"
+    )
+
+    body = extract_article(html, url="https://n.example/s").body_text or ""
+
+    assert body.count("Paragraph") == 3
+    assert "Disclaimer" not in body
+    assert "Great news" not in body
+
+
+def test_a_comment_link_above_the_story_does_not_end_it():
+    html = (
+        "<html><body><div class='post'><h1>Harbour wall repaired</h1>"
+        "<div class='comment-count'><a href='#c'>12 comments</a></div>"
+        f"{STORY}</div></body></html>"
+    )
+
+    body = extract_article(html, url="https://n.example/s").body_text or ""
+
+    assert body.count("Paragraph") == 3
