@@ -11,6 +11,7 @@ boxes with a real paragraph names the item descriptions of a gallery or list sto
 which stay. Teaser cards go too: list items, ``article`` runs and small ``div``
 elements laid out as a headline link plus a blurb.
 
+A box that holds a form and little text (a sign-up or search prompt) goes too.
 A readers' comments box is replaced by a ``STORY_END`` marker rather than removed:
 comments close a story, and ``scoring`` drops what follows them in the story box.
 
@@ -61,6 +62,8 @@ _CARD_MAX_CHARS = 600
 _CARD_MAX_ELEMENTS = 80
 STORY_END = "story-end"  # marks where a comments box was
 _REPEATED_DESCRIPTIONS = 3
+_FORM_BOX_TAGS = frozenset({"div", "section", "aside"})
+_FORM_BOX_CHARS = 600
 _NEVER_FURNITURE = 0
 _CARD_CHECK = -1
 _RULES: dict[tuple[str, int], int] = {}
@@ -82,6 +85,8 @@ def prune(container: HtmlElement, class_bits: dict[HtmlElement, int]) -> None:
         for ancestor in element.iterancestors()
     }
     kept.update(_item_descriptions(class_bits))
+    for box in _form_boxes(container, class_bits, kept):
+        _remove(box)
     doomed: list[HtmlElement] = []
     stack = [container]
     while stack:
@@ -107,6 +112,33 @@ def _mark_story_end(comments: HtmlElement) -> None:
     marker = parent.makeelement(STORY_END, {})
     marker.tail = comments.tail
     parent.replace(comments, marker)
+
+
+def _form_boxes(
+    container: HtmlElement, class_bits: dict[HtmlElement, int], kept: set[HtmlElement]
+) -> list[HtmlElement]:
+    """The boxes around forms that hold little else: sign-up and search prompts.
+
+    A form goes anyway (``_DROP_USUALLY``); its prompt ("Apple fan? Sign up for our
+    weekly brief") sits in the box around it. The widest box around the form with
+    at most ``_FORM_BOX_CHARS`` of text, never a story container, goes with it.
+    """
+    boxes = []
+    for form in container.iter("form"):
+        box = None
+        node = form.getparent()
+        while (
+            node is not None
+            and node is not container
+            and node.tag in _FORM_BOX_TAGS
+            and node not in kept
+            and not class_bits.get(node, 0) & classes.CONTENT
+            and not _is_longer_than(node, _FORM_BOX_CHARS)
+        ):
+            box, node = node, node.getparent()
+        if box is not None:
+            boxes.append(box)
+    return boxes
 
 
 def _item_descriptions(class_bits: dict[HtmlElement, int]) -> list[HtmlElement]:

@@ -255,3 +255,17 @@ def test_a_comment_link_above_the_story_does_not_end_it():
     body = extract_article(html, url="https://n.example/s").body_text or ""
 
     assert body.count("Paragraph") == 3
+
+
+def test_a_sign_up_prompt_around_a_form_is_not_body():
+    prompt = (
+        "<div><h4>Harbour fan?</h4><p>Sign up for our weekly harbour brief for the "
+        "latest news delivered right to your inbox.</p><form><input type='email'>"
+        "</form><p>Thanks for signing up!</p></div>"
+    )
+
+    body = _body(STORY + prompt + STORY.replace("Paragraph", "Section"))
+
+    assert "weekly harbour brief" not in body
+    assert "Thanks for signing up" not in body
+    assert body.count("Section") == 3
