@@ -85,15 +85,16 @@ def prune(container: HtmlElement, class_bits: dict[HtmlElement, int]) -> None:
         for ancestor in element.iterancestors()
     }
     kept.update(_item_descriptions(class_bits))
-    for box in _form_boxes(container, class_bits, kept):
-        _remove(box)
     doomed: list[HtmlElement] = []
+    form_holders: list[HtmlElement] = []
     stack = [container]
     while stack:
         element = stack.pop()
         for child in element:
             if child not in kept and _is_doomed(child, class_bits.get(child, 0)):
                 doomed.append(child)
+                if child.tag == "form":
+                    form_holders.append(element)
             else:
                 stack.append(child)
     for element in doomed:
@@ -101,6 +102,8 @@ def prune(container: HtmlElement, class_bits: dict[HtmlElement, int]) -> None:
             _mark_story_end(element)
         else:
             _remove(element)
+    for box in _prompt_boxes(form_holders, container, class_bits, kept):
+        _remove(box)
 
 
 def _mark_story_end(comments: HtmlElement) -> None:
@@ -114,19 +117,22 @@ def _mark_story_end(comments: HtmlElement) -> None:
     parent.replace(comments, marker)
 
 
-def _form_boxes(
-    container: HtmlElement, class_bits: dict[HtmlElement, int], kept: set[HtmlElement]
+def _prompt_boxes(
+    form_holders: list[HtmlElement],
+    container: HtmlElement,
+    class_bits: dict[HtmlElement, int],
+    kept: set[HtmlElement],
 ) -> list[HtmlElement]:
-    """The boxes around forms that hold little else: sign-up and search prompts.
+    """The boxes that held a removed form and little else: sign-up and search
+    prompts ("Apple fan? Sign up for our weekly brief").
 
-    A form goes anyway (``_DROP_USUALLY``); its prompt ("Apple fan? Sign up for our
-    weekly brief") sits in the box around it. The widest box around the form with
-    at most ``_FORM_BOX_CHARS`` of text, never a story container, goes with it.
+    From the form's parent up, the widest box with at most ``_FORM_BOX_CHARS`` of
+    text left, never a story container, goes too.
     """
     boxes = []
-    for form in container.iter("form"):
+    for holder in form_holders:
         box = None
-        node = form.getparent()
+        node: HtmlElement | None = holder
         while (
             node is not None
             and node is not container
