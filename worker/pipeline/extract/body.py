@@ -55,8 +55,7 @@ _BIO_MAX_WORDS = 80
 # sentence (credits, "More information: …" references, product names, "Who we are")
 # or contact lines with an e-mail address.
 _SCRAP_LAST_BLOCKS = 3
-_SCRAP_MAX_WORDS = 30
-_CONTACT_MAX_WORDS = 50
+_SCRAP_MAX_WORDS = 50  # a short paragraph
 _SENTENCE_END = frozenset(".!?\"'”’)…")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
 
@@ -175,10 +174,9 @@ def _is_scrap(block: Block) -> bool:
     if block.tag != "p":
         return False
     text = block.text
-    count = len(text.split())
-    if count <= _SCRAP_MAX_WORDS and text[-1] not in _SENTENCE_END:
-        return True
-    return count <= _CONTACT_MAX_WORDS and _EMAIL.search(text) is not None
+    if len(text.split()) > _SCRAP_MAX_WORDS:
+        return False
+    return text[-1] not in _SENTENCE_END or _EMAIL.search(text) is not None
 
 
 def _without_empty_sections(blocks: list[Block]) -> list[Block]:
