@@ -54,6 +54,7 @@ _CAPTION_CREDIT = re.compile(
     r"\b(?:credit|photo|image|photograph)s?\s*:\s*[^.:;]{2,80}\.?$", re.IGNORECASE
 )
 _CAPTION_MAX_WORDS = 60
+_CAPTION_TAIL_CHARS = 120  # label, colon and the credit's at most 80 characters
 _DATE_LINE_MAX_CHARS = 60
 _MAX_LINK_DENSITY = 0.5
 _CREDIT_MAX_CHARS = 160
@@ -178,7 +179,9 @@ def is_furniture(block: Block, titles: frozenset[str] = frozenset()) -> bool:
         or (block.tag == "p" and _is_label(text))
         or _is_credit_line(text)
         or (
-            _CAPTION_CREDIT.search(text) is not None
+            # The credit ends the text: only its last characters are searched.
+            _CAPTION_CREDIT.search(text, max(0, len(text) - _CAPTION_TAIL_CHARS))
+            is not None
             and len(text.split()) <= _CAPTION_MAX_WORDS
         )
         or (short and _AD_LABEL.search(text) is not None)
