@@ -48,6 +48,13 @@ _AD_LABEL = re.compile(
     re.IGNORECASE,
 )
 _COPYRIGHT_LINE = re.compile(r"^(?:copyright\b|©|\(c\)\s)", re.IGNORECASE)
+# A caption left in the text ends with its labelled credit: "A view of the
+# eruption. Credit: Jane Doe".
+_CAPTION_CREDIT = re.compile(
+    r"\b(?:credit|photo|image|photograph)s?\s*:\s*[^.:;]{2,80}\.?$", re.IGNORECASE
+)
+_CAPTION_MAX_WORDS = 60
+_CAPTION_TAIL_CHARS = 120  # label, colon and the credit's at most 80 characters
 _DATE_LINE_MAX_CHARS = 60
 _MAX_LINK_DENSITY = 0.5
 _CREDIT_MAX_CHARS = 160
@@ -154,7 +161,7 @@ def _inline_html(parts: list[tuple[str, str | None]]) -> str:
 
 def is_furniture(block: Block, titles: frozenset[str] = frozenset()) -> bool:
     """True for blocks that are not story text: links, bylines, dates, labels,
-    photo credits and advertising slot labels.
+    photo credits, captions that end with their credit and advertising slot labels.
 
     ``titles`` are the headline and standfirst, which are kept apart from the body.
     """
@@ -171,6 +178,12 @@ def is_furniture(block: Block, titles: frozenset[str] = frozenset()) -> bool:
         or _COPYRIGHT_LINE.match(text) is not None
         or (block.tag == "p" and _is_label(text))
         or _is_credit_line(text)
+        or (
+            # The credit ends the text: only its last characters are searched.
+            _CAPTION_CREDIT.search(text, max(0, len(text) - _CAPTION_TAIL_CHARS))
+            is not None
+            and len(text.split()) <= _CAPTION_MAX_WORDS
+        )
         or (short and _AD_LABEL.search(text) is not None)
         or (short and not text.endswith(".") and _DATE_LINE.search(text) is not None)
     )

@@ -13,10 +13,13 @@ The algorithm is one prune, one scoring pass and one walk, all linear in the tre
    cards, "Read more" lines), bylines, datelines on their own line, "N min read",
    photo credits and "Advertisement"-style labels are dropped, and so are headings
    left at the end with nothing under them and an author's bio or contact line
-   among the last blocks.
+   among the last blocks, and the short unfinished lines (credits, references,
+   product names) or contact lines with an e-mail address that end it.
 
-If the page's JSON-LD ``articleBody`` is clearly more complete than what the DOM gave,
-it is used instead (publishers sometimes render the body with script).
+The page's own JSON-LD ``articleBody`` is evidence too: when the DOM box runs on past
+the declared body's last words (a feed of next stories, ranked entries), the story
+ends there; when it is clearly more complete than what the DOM gave, it is used
+instead (publishers sometimes render the body with script).
 
 What this module does not do: use per-site rules, domain lists, or phrases taken from
 particular pages; parse the HTML (``__init__`` does, once); read metadata.
@@ -38,9 +41,23 @@ from worker.pipeline.extract.dom import HtmlElement, clean_text
 from worker.pipeline.extract.scoring import story_blocks
 
 _JSON_LD_BODY_MIN_CHARS = 200
+_WORD = re.compile(r"\w+")
+# A declared body this long is the story, not a teaser or description; its last
+# words mark where the story ends.
+_DECLARED_MIN_WORDS = 100
+_DECLARED_END_WORDS = 8
+_DECLARED_MIN_KEPT = 0.7  # the DOM text up to that end holds most of the declared body
+_ELLIPSES = ("...", "…")
 _SUBHEADINGS = frozenset({"h2", "h3", "h4"})
 _BIO_LAST_BLOCKS = 3  # bios and contact lines close the story
 _BIO_MAX_WORDS = 80
+# Post-article scraps: the last blocks, when they are short lines that end without a
+# sentence (credits, "More information: …" references, product names, "Who we are")
+# or contact lines with an e-mail address.
+_SCRAP_LAST_BLOCKS = 3
+_SCRAP_MAX_WORDS = 50  # a short paragraph
+_SENTENCE_END = frozenset(".!?\"'”’)…")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
 
 
 @dataclass
@@ -73,10 +90,13 @@ def extract_body(
     titles = frozenset({headline} if headline else ())
     blocks = [
         block
-        for block in story_blocks(container, base)
+        for block in story_blocks(container, base, class_bits)
         if not is_furniture(block, titles)
     ]
     blocks = _without_author_bios(_without_empty_sections(blocks), author_names)
+    blocks = _without_trailing_scraps(blocks)
+    if json_ld_body:
+        blocks = _ending_where_declared(blocks, json_ld_body)
     text, html = render(blocks)
     anchors = {anchor for block in blocks for anchor in block.anchors}
     body = Body(text=text, html=html, anchors=anchors, source="dom" if text else None)
@@ -86,6 +106,34 @@ def extract_body(
         html = "".join(f"<p>{html_lib.escape(p, quote=False)}</p>" for p in paragraphs)
         return Body(text="\n\n".join(paragraphs), html=html, source="json_ld")
     return body
+
+
+def _ending_where_declared(blocks: list[Block], declared: str) -> list[Block]:
+    """Drop the blocks after the last words of the page's own ``articleBody``.
+
+    Publishers declare the story's text in JSON-LD; when the DOM box runs on past
+    its end (the next stories of a feed, ranked entries, reader comments), the
+    declaration says where the story stops. Short or ellipsised declarations are
+    teasers and say nothing about the end.
+    """
+    declared_words = _WORD.findall(declared)
+    if len(declared_words) < _DECLARED_MIN_WORDS or declared.endswith(_ELLIPSES):
+        return blocks
+    ends: list[int] = []
+    tokens: list[str] = []
+    for block in blocks:
+        tokens.extend(_WORD.findall(block.text))
+        ends.append(len(tokens))
+    joined = " " + " ".join(tokens) + " "
+    tail = " " + " ".join(declared_words[-_DECLARED_END_WORDS:]) + " "
+    found = joined.rfind(tail)
+    if found < 0:
+        return blocks
+    end = joined.count(" ", 0, found + len(tail) - 1)  # tokens up to the tail's end
+    if end < _DECLARED_MIN_KEPT * len(declared_words):
+        return blocks
+    last = next(i for i, block_end in enumerate(ends) if block_end >= end)
+    return blocks[: last + 1]
 
 
 def _without_author_bios(
@@ -108,6 +156,27 @@ def _without_author_bios(
         if not is_bio:
             kept.append(block)
     return kept
+
+
+def _without_trailing_scraps(blocks: list[Block]) -> list[Block]:
+    """Drop the run of scraps that ends the body (see ``_SCRAP_LAST_BLOCKS``).
+
+    Paragraphs only: a list that ends a story is story, however terse its items.
+    """
+    end = len(blocks)
+    floor = max(1, end - _SCRAP_LAST_BLOCKS)
+    while end > floor and _is_scrap(blocks[end - 1]):
+        end -= 1
+    return _without_empty_sections(blocks[:end]) if end < len(blocks) else blocks
+
+
+def _is_scrap(block: Block) -> bool:
+    if block.tag != "p":
+        return False
+    text = block.text
+    if len(text.split()) > _SCRAP_MAX_WORDS:
+        return False
+    return text[-1] not in _SENTENCE_END or _EMAIL.search(text) is not None
 
 
 def _without_empty_sections(blocks: list[Block]) -> list[Block]:

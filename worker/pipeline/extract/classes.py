@@ -39,6 +39,7 @@ NAV = 256
 TEASER = 512
 FEED = 1024
 STORY_BOX = 2048  # a story-container word that only story containers use
+COMMENTS = 4096  # the readers' comments, which close a story
 
 
 def _words(text: str) -> list[str]:
@@ -59,7 +60,10 @@ BOILERPLATE_WORDS = _words(
     "strapline kicker eyebrow skip hidden visually-hidden sr-only "
     "screen-reader-text author-info about-author article-meta post-meta meta "
     "timestamp dateline-box rating gallery inline-image video player podcast audio "
-    "embed tooltip dropdown masthead header card cards"
+    "embed tooltip dropdown masthead header card cards "
+    # Social posts quoted by the platforms' embed code (twitter-tweet,
+    # instagram-media): the post, not the story.
+    "tweet instagram-media"
 )
 MEDIA_WORDS = frozenset(_words("gallery video player inline-image audio podcast"))
 # Names of the story container, matched inside the signature without - and _.
@@ -87,6 +91,7 @@ _NAV_WORDS = _words(
     "breadcrumb breadcrumbs tag tags topics keywords pagination pager toolbar "
     "subscribe newsletter login account legal copyright"
 )
+_COMMENT_WORDS = _words("comment comments disqus")
 _SECTION_WORDS = _words(
     "section section-label sectionlabel section-name sectionname kicker category "
     "eyebrow rubric overline channel"
@@ -115,6 +120,7 @@ def _piece_table() -> tuple[dict[str, int], dict[tuple[str, ...], int]]:
     for bit, vocabulary in (
         (BOILER, BOILERPLATE_WORDS),
         (NAV, _NAV_WORDS),
+        (COMMENTS, _COMMENT_WORDS),
         (SECTION, _SECTION_WORDS),
         (STANDFIRST, _STANDFIRST_WORDS),
     ):

@@ -6,8 +6,14 @@ caption, card…; see ``classes.BOILERPLATE_WORDS``) says so, unless it still ho
 several real paragraphs or its class names the story container: wrappers are often
 called ``article share-root``. Media boxes (gallery, video) and hidden elements need
 only one real paragraph to stay, since slideshows and paywalled templates keep story
-text there. Teaser cards go too: list items, ``article`` runs and small ``div``
+text there; a standfirst-like class ("deck", "summary") repeated on three or more
+boxes with a real paragraph names the item descriptions of a gallery or list story,
+which stay. Teaser cards go too: list items, ``article`` runs and small ``div``
 elements laid out as a headline link plus a blurb.
+
+A box that holds a form and little text (a sign-up or search prompt) goes too.
+A readers' comments box is replaced by a ``STORY_END`` marker rather than removed:
+comments close a story, and ``scoring`` drops what follows them in the story box.
 
 The walk is top-down and stops at each removed box, so the subtrees of furniture are
 never looked at; the never-content tags (forms, media, ``noscript``…) are removed
@@ -25,6 +31,7 @@ Features" (WSDM 2010) for link density.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from itertools import islice
 
 from worker.pipeline.extract import classes
@@ -53,6 +60,10 @@ _HEADLINE_CHARS = 30
 _CARD_TAGS = frozenset({"li", "article", "div"})
 _CARD_MAX_CHARS = 600
 _CARD_MAX_ELEMENTS = 80
+STORY_END = "story-end"  # marks where a comments box was
+_REPEATED_DESCRIPTIONS = 3
+_FORM_BOX_TAGS = frozenset({"div", "section", "aside"})
+_FORM_BOX_CHARS = 600
 _NEVER_FURNITURE = 0
 _CARD_CHECK = -1
 _RULES: dict[tuple[str, int], int] = {}
@@ -67,25 +78,93 @@ def prune(container: HtmlElement, class_bits: dict[HtmlElement, int]) -> None:
     """
     # A box around the story container (class article-body, entry-content…) is not
     # furniture, whatever its own class says: "paywall", "gated" wrappers hold it.
-    around_story = {
+    kept = {
         ancestor
         for element, bits in class_bits.items()
         if bits & classes.STORY_BOX
         for ancestor in element.iterancestors()
     }
+    kept.update(_item_descriptions(class_bits))
     doomed: list[HtmlElement] = []
+    form_holders: list[HtmlElement] = []
     stack = [container]
     while stack:
         element = stack.pop()
         for child in element:
-            if child not in around_story and _is_doomed(
-                child, class_bits.get(child, 0)
-            ):
+            if child not in kept and _is_doomed(child, class_bits.get(child, 0)):
                 doomed.append(child)
+                if child.tag == "form":
+                    form_holders.append(element)
             else:
                 stack.append(child)
     for element in doomed:
-        _remove(element)
+        if class_bits.get(element, 0) & classes.COMMENTS:
+            _mark_story_end(element)
+        else:
+            _remove(element)
+    for box in _prompt_boxes(form_holders, container, class_bits, kept):
+        _remove(box)
+
+
+def _mark_story_end(comments: HtmlElement) -> None:
+    """Put a ``STORY_END`` marker where the readers' comments were: they close the
+    story, so ``scoring`` can drop what follows them in the story box."""
+    parent = comments.getparent()
+    if parent is None:
+        return
+    marker = parent.makeelement(STORY_END, {})
+    marker.tail = comments.tail
+    parent.replace(comments, marker)
+
+
+def _prompt_boxes(
+    form_holders: list[HtmlElement],
+    container: HtmlElement,
+    class_bits: dict[HtmlElement, int],
+    kept: set[HtmlElement],
+) -> list[HtmlElement]:
+    """The boxes that held a removed form and little else: sign-up and search
+    prompts ("Apple fan? Sign up for our weekly brief").
+
+    From the form's parent up, the widest box with at most ``_FORM_BOX_CHARS`` of
+    text left, never a story container, goes too.
+    """
+    boxes = []
+    for holder in form_holders:
+        box = None
+        node: HtmlElement | None = holder
+        while (
+            node is not None
+            and node is not container
+            and node.tag in _FORM_BOX_TAGS
+            and node not in kept
+            and not class_bits.get(node, 0) & classes.CONTENT
+            and not _is_longer_than(node, _FORM_BOX_CHARS)
+        ):
+            box, node = node, node.getparent()
+        if box is not None:
+            boxes.append(box)
+    return boxes
+
+
+def _item_descriptions(class_bits: dict[HtmlElement, int]) -> list[HtmlElement]:
+    """Boxes named like a standfirst ("deck", "summary") whose class repeats.
+
+    A page has one standfirst; the same class on three or more boxes that each
+    hold a real paragraph names the descriptions of a gallery's or a list's items,
+    which are the story.
+    """
+    named = [
+        (element, element.get("class"))
+        for element, bits in class_bits.items()
+        if bits & classes.STANDFIRST
+    ]
+    counts = Counter(name for _, name in named if name)
+    return [
+        element
+        for element, name in named
+        if name and counts[name] >= _REPEATED_DESCRIPTIONS and _holds_story(element, 1)
+    ]
 
 
 def _remove(element: HtmlElement) -> None:

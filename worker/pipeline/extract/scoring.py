@@ -13,7 +13,10 @@ add weight, boilerplate class names subtract it, and the score is scaled by
 
 A box that holds several stories (an ``<article>`` each, loaded as the reader
 scrolls) gives its first one (:func:`_first_story`). Otherwise siblings of the
-chosen box that score close to it, or are plain paragraphs, join it.
+chosen box that score close to it, or are plain paragraphs, join it. A chosen box
+that holds one named story container (``article-body``) with most of its prose
+ends where that container ends, and one whose prose mostly comes before the
+readers' comments ends there (``ends``).
 
 What this module does not do: prune the tree or render text (``body.py`` and
 ``blocks.py`` do).
@@ -26,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from worker.pipeline.extract import classes
+from worker.pipeline.extract import classes, ends
 from worker.pipeline.extract.blocks import Block, flatten
 from worker.pipeline.extract.dom import (
     HtmlElement,
@@ -78,8 +81,13 @@ _STORY_PROSE_CHARS = 500  # an <article> with this much prose is a story, not a 
 _MIN_STORIES = 2
 
 
-def story_blocks(container: HtmlElement, base: str) -> list[Block]:
-    """The blocks of the best-scoring container and its worthy siblings."""
+def story_blocks(
+    container: HtmlElement, base: str, class_bits: dict[HtmlElement, int]
+) -> list[Block]:
+    """The blocks of the best-scoring container and its worthy siblings.
+
+    ``class_bits`` are the class/id bits of the elements (``index.PageIndex``).
+    """
     scores, prose = _score_containers(container)
     if not scores:
         return flatten(container, base)
@@ -89,6 +97,9 @@ def story_blocks(container: HtmlElement, base: str) -> list[Block]:
     story = _first_story(best, prose, final)
     # The other stories are siblings of the first one: none of them joins it.
     parts = [story] if story is not best else _with_siblings(best, final)
+    if len(parts) == 1:
+        ends.end_with_story_box(parts[0], prose, class_bits)
+        ends.end_before_comments(parts[0], prose)
     blocks: list[Block] = []
     for part in parts:
         blocks.extend(flatten(part, base))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from worker.pipeline.extract import extract_article
 
 STORY = "".join(
@@ -98,12 +100,14 @@ def test_the_author_bio_that_ends_the_story_is_dropped():
 
 def test_photo_credits_and_advertising_labels_are_not_body():
     body = _body(
+        "<p>The repaired wall seen from the pier at dawn. Credit: John Poe</p>"
         f"{STORY}<p>(Photo: Jane Roe/Agency)</p><p>Advertisement</p>"
         "<p>Article continues below this ad</p>"
     )
 
     assert "Jane Roe" not in body
     assert "Advertisement" not in body
+    assert "seen from the pier" not in body
     assert "continues below" not in body
 
 
@@ -120,3 +124,148 @@ def test_a_short_story_inside_a_paywall_wrapper_is_kept():
     body = extract_article(html, url="https://n.example/s").body_text or ""
 
     assert "Sixteen new officers" in body
+
+
+def _with_declared_body(declared: str, visible: str) -> str:
+    json_ld = json.dumps({"@type": "NewsArticle", "articleBody": declared})
+    html = (
+        f'<html><head><script type="application/ld+json">{json_ld}</script></head>'
+        f"<body><article>{visible}</article></body></html>"
+    )
+    return extract_article(html, url="https://n.example/s").body_text or ""
+
+
+RANKED = "".join(
+    f"<p>Entry {n} of the ranking below the story, a long paragraph about one team "
+    "and its week, with a comma, and a full stop.</p>"
+    for n in range(1, 6)
+)
+
+
+def test_the_story_ends_where_its_declared_article_body_ends():
+    declared = " ".join(
+        f"Paragraph {n} of the story about the harbour wall is long enough to count "
+        "as real text, with a comma, and a full stop at the end."
+        for n in range(1, 4)
+    )
+
+    body = _with_declared_body(declared * 2, STORY * 2 + RANKED)
+
+    assert body.count("Paragraph") == 6
+    assert "Entry 1" not in body
+
+
+def test_a_short_declared_teaser_does_not_end_the_story():
+    teaser = "Paragraph 1 of the story about the harbour wall is long enough to count"
+
+    body = _with_declared_body(teaser, STORY + RANKED)
+
+    assert "Entry 5" in body
+
+
+def test_short_unfinished_lines_and_contact_lines_that_end_the_body_are_dropped():
+    body = _body(
+        f"{STORY}<p>Reporting by Jane Roe; editing by John Poe</p>"
+        "<p>Contact the reporter at jroe@n.example or on social media.</p>"
+    )
+
+    assert "Reporting by" not in body
+    assert "jroe@" not in body
+    assert body.count("Paragraph") == 3
+
+
+def test_a_list_that_ends_the_story_is_kept():
+    body = _body(f"{STORY}<ul><li>1998: Chicago</li><li>1997: Washington</li></ul>")
+
+    assert "1997: Washington" in body
+
+
+def test_embedded_social_posts_are_not_body():
+    tweet = (
+        '<blockquote class="twitter-tweet"><p>What a night for the harbour, everyone '
+        "came out to see the new wall lit up pic.example/abc</p>&mdash; Jane Roe "
+        '(@janeroe) <a href="https://social.example/janeroe/1">December 20, 2023</a>'
+        "</blockquote>"
+    )
+
+    body = _body(STORY + tweet + STORY.replace("Paragraph", "Section"))
+
+    assert "What a night" not in body
+    assert body.count("Paragraph") == 3
+    assert body.count("Section") == 3
+
+
+def test_repeated_item_descriptions_of_a_gallery_are_the_story():
+    items = "".join(
+        f'<div class="gallery-item"><h3>{n}. Pier number {n}</h3>'
+        f'<div class="gallery-item__deck"><p>Item {n} describes one pier of the '
+        "harbour wall at length, with a comma, so that it reads as a real paragraph "
+        "of the story.</p></div></div>"
+        for n in range(1, 5)
+    )
+    html = (
+        "<html><body><article><h1>Harbour wall repaired</h1>"
+        '<p class="deck">The wall is open again.</p>'
+        f"<section>{items}</section></article></body></html>"
+    )
+
+    body = extract_article(html, url="https://n.example/s").body_text or ""
+
+    assert body.count("describes one pier") == 4
+
+
+def test_what_follows_the_story_box_inside_the_story_is_not_body():
+    html = (
+        '<html><body><article><h1>Harbour wall repaired</h1><div class="byline">'
+        f'By Jane Roe</div><div class="article-body">{STORY}</div>'
+        "<p>If you buy something through a link on this page we may earn a "
+        "commission, and by using the site you agree to its terms of use.</p>"
+        "</article></body></html>"
+    )
+
+    body = extract_article(html, url="https://n.example/s").body_text or ""
+
+    assert body.count("Paragraph") == 3
+    assert "commission" not in body
+
+
+def test_what_follows_the_readers_comments_is_not_body():
+    html = (
+        f"<html><body><div class='post'><h1>Harbour wall repaired</h1>{STORY}"
+        "<section id='comments'><h2>Comments</h2><p>Great news, thanks for the "
+        "report.</p></section><div>Disclaimer: all rights reserved for the writing "
+        "on this site, and no credit is claimed for any of the images shown.</div>"
+        "</div></body></html>"
+    )
+
+    body = extract_article(html, url="https://n.example/s").body_text or ""
+
+    assert body.count("Paragraph") == 3
+    assert "Disclaimer" not in body
+    assert "Great news" not in body
+
+
+def test_a_comment_link_above_the_story_does_not_end_it():
+    html = (
+        "<html><body><div class='post'><h1>Harbour wall repaired</h1>"
+        "<div class='comment-count'><a href='#c'>12 comments</a></div>"
+        f"{STORY}</div></body></html>"
+    )
+
+    body = extract_article(html, url="https://n.example/s").body_text or ""
+
+    assert body.count("Paragraph") == 3
+
+
+def test_a_sign_up_prompt_around_a_form_is_not_body():
+    prompt = (
+        "<div><h4>Harbour fan?</h4><p>Sign up for our weekly harbour brief for the "
+        "latest news delivered right to your inbox.</p><form><input type='email'>"
+        "</form><p>Thanks for signing up!</p></div>"
+    )
+
+    body = _body(STORY + prompt + STORY.replace("Paragraph", "Section"))
+
+    assert "weekly harbour brief" not in body
+    assert "Thanks for signing up" not in body
+    assert body.count("Section") == 3
