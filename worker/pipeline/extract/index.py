@@ -53,6 +53,10 @@ class PageIndex:
     times: list[HtmlElement] = field(default_factory=list)  # <time> elements
     # classes.sig_bits of every element whose class or id says something.
     class_bits: dict[HtmlElement, int] = field(default_factory=dict)
+    # Every element of the walk, held only to keep its lxml proxy alive: a later
+    # walk (prune, scoring, blocks) then reuses the proxy instead of building one
+    # per element again, which cost as much as the walk itself.
+    elements: list[HtmlElement] = field(default_factory=list)
 
 
 class Marks(NamedTuple):
@@ -127,7 +131,8 @@ def build_index(container: HtmlElement) -> PageIndex:  # noqa: C901, PLR0912 - o
     anchors: list[HtmlElement] = []
     bits = index.class_bits
     cache = _MARKS
-    for element in container.iter():
+    index.elements = everything = list(container.iter())
+    for element in everything:
         tag = element.tag
         if tag.__class__ is not str:
             continue
