@@ -67,10 +67,17 @@ class Block:
 
     tag: str  # p, h2, h3, h4, li, blockquote
     text: str
-    html: str
+    # (text, href of the link it sits in) pieces, for the HTML of kept blocks only.
+    parts: list[tuple[str, str | None]] = field(default_factory=list)
     list_tag: str = ""  # ul or ol, for li blocks
     link_chars: int = 0
     anchors: list[HtmlElement] = field(default_factory=list)
+
+    @property
+    def html(self) -> str:
+        """The block's minimal inline HTML, built on demand: most blocks of a page
+        are dropped before rendering."""
+        return _inline_html(self.parts)
 
 
 @dataclass
@@ -93,7 +100,7 @@ class _Walk:
         tag, list_tag = self._kind()
         link_chars = len(clean_text("".join(t for t, href in parts if href)))
         self.blocks.append(
-            Block(tag, text, _inline_html(parts), list_tag, link_chars, anchors)
+            Block(tag, text, parts, list_tag, link_chars, anchors)
         )
 
     def _kind(self) -> tuple[str, str]:
