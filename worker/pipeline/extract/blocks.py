@@ -99,9 +99,7 @@ class _Walk:
             return
         tag, list_tag = self._kind()
         link_chars = len(clean_text("".join(t for t, href in parts if href)))
-        self.blocks.append(
-            Block(tag, text, parts, list_tag, link_chars, anchors)
-        )
+        self.blocks.append(Block(tag, text, parts, list_tag, link_chars, anchors))
 
     def _kind(self) -> tuple[str, str]:
         for tag in reversed(self.context):
