@@ -91,8 +91,16 @@ def _new_marks(key: tuple[str | None, ...]) -> Marks:
     """Marks for a key of (tag, class, id) or (tag, class, id, itemprop, rel, role)."""
     if len(_MARKS) >= _MAX_MARKS:
         _MARKS.clear()
-    full = key if len(key) == 6 else (*key, None, None, None)  # noqa: PLR2004
-    marks = _read_marks(*full)
+    if len(key) == 6:  # noqa: PLR2004
+        marks = _read_marks(*key)
+    else:
+        tag, cls, ident = key
+        # Most new class/id strings say nothing: then only the tag can tell a kind.
+        if classes.sig_bits(cls, ident):
+            marks = _read_marks(tag, cls, ident, None, None, None)
+        else:
+            kind = _TAG_KINDS.get(tag or "")
+            marks = _NOTHING if kind is None else Marks(0, kind, 0)
     _MARKS[key] = marks = _NOTHING if marks == _NOTHING else marks
     return marks
 
