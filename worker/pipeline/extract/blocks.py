@@ -67,10 +67,17 @@ class Block:
 
     tag: str  # p, h2, h3, h4, li, blockquote
     text: str
-    html: str
+    # (text, href of the link it sits in) pieces, for the HTML of kept blocks only.
+    parts: list[tuple[str, str | None]] = field(default_factory=list)
     list_tag: str = ""  # ul or ol, for li blocks
     link_chars: int = 0
     anchors: list[HtmlElement] = field(default_factory=list)
+
+    @property
+    def html(self) -> str:
+        """The block's minimal inline HTML, built on demand: most blocks of a page
+        are dropped before rendering."""
+        return _inline_html(self.parts)
 
 
 @dataclass
@@ -92,9 +99,7 @@ class _Walk:
             return
         tag, list_tag = self._kind()
         link_chars = len(clean_text("".join(t for t, href in parts if href)))
-        self.blocks.append(
-            Block(tag, text, _inline_html(parts), list_tag, link_chars, anchors)
-        )
+        self.blocks.append(Block(tag, text, parts, list_tag, link_chars, anchors))
 
     def _kind(self) -> tuple[str, str]:
         for tag in reversed(self.context):
@@ -178,12 +183,7 @@ def is_furniture(block: Block, titles: frozenset[str] = frozenset()) -> bool:
         or _COPYRIGHT_LINE.match(text) is not None
         or (block.tag == "p" and _is_label(text))
         or _is_credit_line(text)
-        or (
-            # The credit ends the text: only its last characters are searched.
-            _CAPTION_CREDIT.search(text, max(0, len(text) - _CAPTION_TAIL_CHARS))
-            is not None
-            and len(text.split()) <= _CAPTION_MAX_WORDS
-        )
+        or (_ends_with_credit(text) and len(text.split()) <= _CAPTION_MAX_WORDS)
         or (short and _AD_LABEL.search(text) is not None)
         or (short and not text.endswith(".") and _DATE_LINE.search(text) is not None)
     )
@@ -203,9 +203,28 @@ def _is_credit_line(text: str) -> bool:
     return caption is None and credit is not None
 
 
+def _ends_with_credit(text: str) -> bool:
+    """The text ends with a labelled credit (``_CAPTION_CREDIT``).
+
+    The credit follows the text's last colon and holds no ``;`` and no ``.`` but a
+    final one, so most paragraphs are answered without the regex; the regex
+    searches only the last characters, where the credit sits.
+    """
+    start = max(0, len(text) - _CAPTION_TAIL_CHARS)
+    colon = text.rfind(":", start)
+    if colon < 0:
+        return False
+    credit = text[colon + 1 :]
+    if ";" in credit or "." in credit[:-1]:
+        return False
+    return _CAPTION_CREDIT.search(text, start) is not None
+
+
 def _is_label(text: str) -> bool:
     """A few words without sentence punctuation: "Advertisement", "Tagged in:"."""
-    return len(text.split()) <= _LABEL_MAX_WORDS and text[-1] not in _SENTENCE_END
+    # The punctuation test first: most paragraphs end a sentence, and it saves
+    # splitting them.
+    return text[-1] not in _SENTENCE_END and len(text.split()) <= _LABEL_MAX_WORDS
 
 
 def render(blocks: list[Block]) -> tuple[str, str]:

@@ -272,7 +272,9 @@ def _is_card_sized(item: HtmlElement) -> bool:
     # A lone <article> is the story, however short; cards are short and in runs.
     if item.tag == "article" and not _has_twin(item):
         return False
-    return not _is_longer_than(item, _CARD_MAX_CHARS)
+    # A card has at most _CARD_MAX_ELEMENTS elements (asked first), so counting all
+    # of its text in C is cheaper than stopping early in Python.
+    return text_chars(item) <= _CARD_MAX_CHARS
 
 
 def _is_longer_than(element: HtmlElement, limit: int) -> bool:
