@@ -31,9 +31,9 @@ from worker.errors import ContentError, NewsfeedError
 from worker.logs import get_logger
 from worker.net.fetcher import Fetcher
 from worker.pipeline.discovery import (
-    common_feed_urls,
+    common_feed_candidates,
     discover_feeds,
-    sitemaps_from_robots,
+    robots_sitemap_candidates,
 )
 from worker.pipeline.feeds import parse_feed
 from worker.pipeline.listing import parse_listing
@@ -89,12 +89,12 @@ def discover(fetcher: Fetcher, url: str, *, user_agent: str) -> list[Found]:
     robots_txt = _robots(fetcher, page.url)
     robots = Protego.parse(robots_txt)
     candidates: dict[str, str] = {}
-    for candidate in discover_feeds(page.body, url=page.url, content_type=content_type):
+    for candidate in (
+        *discover_feeds(page.body, url=page.url, content_type=content_type),
+        *common_feed_candidates(page.url),
+        *robots_sitemap_candidates(robots_txt, url=page.url),
+    ):
         candidates.setdefault(candidate.url, candidate.source)
-    for common in common_feed_urls(page.url):
-        candidates.setdefault(common, "common_path")
-    for sitemap in sitemaps_from_robots(robots_txt, url=page.url):
-        candidates.setdefault(sitemap, "robots_sitemap")
     found = _check(fetcher, candidates, robots, user_agent)
     if not found:
         try:

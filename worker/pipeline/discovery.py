@@ -12,7 +12,7 @@ hint of what it is (``kind``, from the declared type or the URL's name):
   (:data:`COMMON_FEED_PATHS`), under the page's directory and the site root;
 * ``robots_sitemap``: the ``Sitemap:`` lines of robots.txt, read with Protego;
 * ``page_itself``: the page as an HTML listing, when it has one
-  (:func:`page_itself_candidate`), for sites that offer no feed at all.
+  (``pipeline.listing.parse_listing`` says so), for sites that offer no feed at all.
 
 A candidate is a guess: only fetching it and parsing it (``pipeline.feeds``, the
 sitemap parser, ``pipeline.listing``) says what it is. Candidates are returned in
@@ -39,7 +39,6 @@ from protego import Protego
 from pydantic import BaseModel, ConfigDict
 
 from schemas.enums import FeedKind
-from worker.errors import ContentError
 from worker.pipeline.content_type import parse_content_type
 from worker.pipeline.extract.decode import decode_html
 from worker.pipeline.extract.dom import (
@@ -52,7 +51,6 @@ from worker.pipeline.extract.dom import (
 from worker.pipeline.listing import (
     looks_like_html,
     parse_html,
-    parse_listing,
 )
 from worker.pipeline.urls import canonical_url, registrable_domain
 
@@ -62,11 +60,8 @@ __all__ = [
     "FeedCandidate",
     "FeedSource",
     "common_feed_candidates",
-    "common_feed_urls",
     "discover_feeds",
     "kind_from_url",
-    "looks_like_listing",
-    "page_itself_candidate",
     "robots_sitemap_candidates",
     "sitemaps_from_robots",
 ]
@@ -273,11 +268,6 @@ def common_feed_candidates(url: str) -> tuple[FeedCandidate, ...]:
     )
 
 
-def common_feed_urls(url: str) -> list[str]:
-    """The URLs of :func:`common_feed_candidates`, to probe in this order."""
-    return [candidate.url for candidate in common_feed_candidates(url)]
-
-
 def sitemaps_from_robots(robots_txt: str, *, url: str) -> list[str]:
     """The ``Sitemap:`` URLs of a robots.txt fetched from ``url``, absolute, unique.
 
@@ -315,24 +305,4 @@ def robots_sitemap_candidates(
             source="robots_sitemap",
         )
         for found in sitemaps_from_robots(robots_txt, url=url)
-    )
-
-
-def looks_like_listing(
-    data: bytes, *, url: str, content_type: str | None = None
-) -> bool:
-    """True if the page lists stories that ``parse_listing`` can poll."""
-    return page_itself_candidate(data, url=url, content_type=content_type) is not None
-
-
-def page_itself_candidate(
-    data: bytes, *, url: str, content_type: str | None = None
-) -> FeedCandidate | None:
-    """The page as an ``html_listing`` candidate when it lists stories, else None."""
-    try:
-        listing = parse_listing(data, url=url, content_type=content_type)
-    except ContentError:
-        return None
-    return FeedCandidate(
-        url=url, kind=FeedKind.HTML_LISTING, title=listing.title, source="page_itself"
     )

@@ -8,19 +8,18 @@ from pathlib import Path
 import pytest
 
 from schemas.enums import FeedKind
+from worker.errors import ContentError
 from worker.pipeline.discovery import (
     COMMON_FEED_PATHS,
     MAX_PAGE_LINKS,
     FeedCandidate,
     common_feed_candidates,
-    common_feed_urls,
     discover_feeds,
     kind_from_url,
-    looks_like_listing,
-    page_itself_candidate,
     robots_sitemap_candidates,
     sitemaps_from_robots,
 )
+from worker.pipeline.listing import parse_listing
 from worker.sample_site import write_site
 
 LISTINGS = Path(__file__).parents[2] / "fixtures" / "listings"
@@ -186,13 +185,19 @@ def test_common_paths_cover_the_usual_feed_and_sitemap_names():
 
 
 def test_common_feed_urls_at_the_root():
-    urls = common_feed_urls("https://www.harbour.example/?utm_source=x")
+    urls = [
+        c.url
+        for c in common_feed_candidates("https://www.harbour.example/?utm_source=x")
+    ]
 
     assert urls == [f"https://www.harbour.example/{path}" for path in COMMON_FEED_PATHS]
 
 
 def test_common_feed_urls_under_a_blog_directory_try_its_feeds_first():
-    urls = common_feed_urls("https://www.harbour.example/blog/latest.html")
+    urls = [
+        c.url
+        for c in common_feed_candidates("https://www.harbour.example/blog/latest.html")
+    ]
 
     assert urls[0] == "https://www.harbour.example/blog/feed"
     assert "https://www.harbour.example/blog/sitemap.xml" not in urls
@@ -220,7 +225,7 @@ def test_common_feed_candidates_carry_a_kind_hint():
 
 
 def test_common_feed_urls_of_a_non_http_url_are_none():
-    assert common_feed_urls("ftp://a.example/") == []
+    assert common_feed_candidates("ftp://a.example/") == ()
 
 
 @pytest.mark.parametrize(
@@ -289,13 +294,10 @@ def test_a_listing_page_can_be_offered_as_itself():
     page = (LISTINGS / "section-front.html").read_bytes()
     url = "https://www.solavalleypost.example/environment"
 
-    assert looks_like_listing(page, url=url)
-    assert page_itself_candidate(page, url=url) == FeedCandidate(
-        url=url,
-        kind=FeedKind.HTML_LISTING,
-        title="Environment – Sola Valley Post",
-        source="page_itself",
-    )
+    listing = parse_listing(page, url=url)
+    assert listing.kind == FeedKind.HTML_LISTING
+    assert listing.title == "Environment – Sola Valley Post"
+    assert listing.entries
 
 
 @pytest.mark.parametrize(
@@ -311,5 +313,5 @@ def test_a_listing_page_can_be_offered_as_itself():
 def test_a_page_without_a_listing_is_not_offered(data: bytes, content_type: str | None):
     url = "https://www.lindqvist-courier.example/news/tram-line-extension.html"
 
-    assert not looks_like_listing(data, url=url, content_type=content_type)
-    assert page_itself_candidate(data, url=url, content_type=content_type) is None
+    with pytest.raises(ContentError):
+        parse_listing(data, url=url, content_type=content_type)
