@@ -22,6 +22,7 @@ What this module does not do: store anything (the CLI adds what the user accepts
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import get_args
 from urllib.parse import urljoin
 
 from protego import Protego
@@ -31,6 +32,7 @@ from worker.errors import ContentError, NewsfeedError
 from worker.logs import get_logger
 from worker.net.fetcher import Fetcher
 from worker.pipeline.discovery import (
+    FeedSource,
     common_feed_candidates,
     discover_feeds,
     robots_sitemap_candidates,
@@ -43,15 +45,8 @@ log = get_logger(__name__)
 
 # Requests spent on checking candidates, beyond the page and robots.txt.
 MAX_CHECKS = 24
-# Where a candidate came from, most trusted first.
-SOURCES = (
-    "given",
-    "link_alternate",
-    "page_link",
-    "common_path",
-    "robots_sitemap",
-    "page_itself",
-)
+# ``FeedSource`` lists the discovery sources most trusted first; "given" beats them all.
+SOURCES = ("given", *get_args(FeedSource))
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ import re
 
 from charset_normalizer import from_bytes
 
+from worker.pipeline.content_type import sniff_bom
+
 # WHATWG's prescan looks at the first 1024 bytes; real pages put a long <head> before
 # the meta often enough that a little more is worth reading. Still a bounded cost.
 _PRESCAN_BYTES = 4096
@@ -37,13 +39,6 @@ _DETECTION_SAMPLE_BYTES = 65536
 
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.+-]+)""", re.IGNORECASE
-)
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 
 
@@ -68,9 +63,9 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
     declared = _strict_decode(data, charset)
     if declared is not None:
         return declared
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(encoding, errors="replace")
+    encoding, bom_length = sniff_bom(data)
+    if encoding is not None:
+        return data[bom_length:].decode(encoding, errors="replace")
     meta = _meta_charset(data[:_PRESCAN_BYTES])
     declared = _strict_decode(data, meta)
     if declared is not None:

@@ -52,16 +52,10 @@ from dataclasses import dataclass
 
 import charset_normalizer
 
+from worker.pipeline.content_type import sniff_bom
+
 __all__ = ["Decoded", "decode_document"]
 
-# Longest first: the UTF-32 LE mark starts with the UTF-16 LE one.
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 # XML 1.0 Appendix F: "<?" (or "<" and a name) in each family, without a BOM.
 _FAMILIES = (
     (b"<\x00\x00\x00", "utf-32-le"),
@@ -102,13 +96,6 @@ def _codec(label: str | None) -> str | None:
 def _same_family(codec: str, bom: str) -> bool:
     # "utf-16" declared under a UTF-16 LE BOM agrees with it.
     return bom.startswith(codec.removesuffix("-le").removesuffix("-be"))
-
-
-def _bom(data: bytes) -> tuple[str | None, int]:
-    for mark, name in _BOMS:
-        if data.startswith(mark):
-            return name, len(mark)
-    return None, 0
 
 
 def _declared_label(data: bytes) -> str | None:
@@ -188,7 +175,7 @@ def _candidates(
 def decode_document(data: bytes, *, content_type: str | None = None) -> Decoded:
     """``data`` as UTF-8 bytes, read by the cascade in the module docstring."""
     problems: list[str] = []
-    bom, skip = _bom(data)
+    bom, skip = sniff_bom(data)
     body = data[skip:]
     header, declared = _header_label(content_type), _declared_label(body)
     if bom is not None:
