@@ -82,6 +82,9 @@ class AddressPolicy:
 
 
 class _GuardedHTTPConnection(HTTPConnection):
+    """Opens its socket through the address policy; the HTTPS class below inherits
+    this ``_new_conn`` ahead of ``HTTPSConnection`` (TLS wraps the checked socket)."""
+
     def __init__(
         self, *args: Any, address_policy: AddressPolicy, **kwargs: Any
     ) -> None:
@@ -92,15 +95,8 @@ class _GuardedHTTPConnection(HTTPConnection):
         return self._address_policy.open_socket(self, self._dns_host)
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def __init__(
-        self, *args: Any, address_policy: AddressPolicy, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self._address_policy = address_policy
-
-    def _new_conn(self) -> socket:
-        return self._address_policy.open_socket(self, self._dns_host)
+class _GuardedHTTPSConnection(_GuardedHTTPConnection, HTTPSConnection):
+    pass
 
 
 class _GuardedPoolManager(urllib3.PoolManager):
