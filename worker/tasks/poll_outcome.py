@@ -35,21 +35,15 @@ def failure_outcome(
     """The feed after a failed poll: streaks, backoff, and disabling past the
     threshold of permanent failures."""
     streak = feed.error_streak + 1
-    permanent = (
-        feed.permanent_error_streak + 1
-        if is_permanent(failure.reason)
-        else feed.permanent_error_streak
-    )
-    disabled = (
-        disable_reason(
+    permanent, disabled = feed.permanent_error_streak, None
+    if is_permanent(failure.reason):
+        permanent += 1
+        disabled = disable_reason(
             failure.reason,
             failure.http_status,
             streak=permanent,
             threshold=settings.disable_after_errors,
         )
-        if is_permanent(failure.reason)
-        else None
-    )
     when = schedule(
         settings,
         feed,
