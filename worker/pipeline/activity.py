@@ -22,6 +22,7 @@ rate this module gives), read the clock or the database.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -47,16 +48,16 @@ def load_window(text: str | None) -> list[Poll]:
         return []
 
 
-def dump_window(window: list[Poll]) -> str:
+def dump_window(window: Sequence[Poll]) -> str:
     return json.dumps([[int(p.at.timestamp()), p.new_entries] for p in window])
 
 
-def record(window: list[Poll], poll: Poll) -> list[Poll]:
+def record(window: Sequence[Poll], poll: Poll) -> list[Poll]:
     """The window with ``poll`` appended, oldest dropped past ``WINDOW``."""
     return [*window, poll][-WINDOW:]
 
 
-def publishing_rate(window: list[Poll]) -> float | None:
+def publishing_rate(window: Sequence[Poll]) -> float | None:
     """New entries per second between the first and the last poll of the window.
 
     The first poll's entries are not counted: they arrived before the window began
@@ -101,7 +102,7 @@ class Activity:
     def observe(self, *, now: datetime, new_entries: int) -> Activity:
         """The activity after a successful poll (a 304 counts, with 0 entries)."""
         return Activity(
-            window=tuple(record(list(self.window), Poll(now, new_entries))),
+            window=tuple(record(self.window, Poll(now, new_entries))),
             usual_gap=update_gap(
                 self.usual_gap, self.last_new_at, now=now, new_entries=new_entries
             ),
@@ -110,7 +111,7 @@ class Activity:
 
     @property
     def rate(self) -> float | None:
-        return publishing_rate(list(self.window))
+        return publishing_rate(self.window)
 
     @property
     def span(self) -> float | None:

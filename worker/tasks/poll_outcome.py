@@ -129,7 +129,7 @@ def success_outcome(
         content_hash=body_hash,
         new_entries=new_entries,
         problems=parsed.problems if parsed else (),
-        poll_history=dump_window(list(activity.window)),
+        poll_history=dump_window(activity.window),
         usual_gap_seconds=activity.usual_gap,
         last_new_entry_at=activity.last_new_at,
         stale=activity.stale(
