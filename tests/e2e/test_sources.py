@@ -222,6 +222,33 @@ def test_the_interval_honours_cache_control_and_follows_the_publishing_rate(
     assert [n for _, n in history] == [1, 1, 1, 1]
 
 
+def test_the_feeds_own_update_hints_are_obeyed(crawl: Crawl) -> None:
+    crawl.site.route(
+        "/hinted.xml",
+        _rss(
+            [],
+            "<sy:updatePeriod>daily</sy:updatePeriod>"
+            "<sy:updateFrequency>4</sy:updateFrequency>",
+        ),
+        content_type="application/rss+xml",
+    )
+    crawl.site.route(
+        "/ttl.xml", _rss([], "<ttl>120</ttl>"), content_type="application/rss+xml"
+    )
+
+    hinted = _poll(crawl, crawl.add_feed("/hinted.xml"))
+    ttl = _poll(crawl, crawl.add_feed("/ttl.xml"))
+
+    assert (hinted.poll_interval_seconds, hinted.interval_reason) == (
+        21600,
+        "sy:updatePeriod 360 min",
+    )
+    assert (ttl.poll_interval_seconds, ttl.interval_reason) == (
+        7200,
+        "feed ttl 120 min",
+    )
+
+
 def test_a_server_asking_to_retry_later_is_obeyed(crawl: Crawl) -> None:
     crawl.site.route("/busy.xml", "busy", status=503, headers={"Retry-After": "1800"})
 
