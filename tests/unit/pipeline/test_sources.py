@@ -44,6 +44,10 @@ def _sitemap(kind: FeedKind, *ages: timedelta | None) -> ParsedFeed:
     )
 
 
+def _fresh(parsed: ParsedFeed) -> ParsedFeed:
+    return fresh_entries(parsed, now=NOW, news_max_age=2 * 86_400, max_age=30 * 86_400)
+
+
 def test_a_google_news_sitemap_gets_its_own_kind() -> None:
     parsed = parse_source(URLSET, url="https://a.example/news.xml")
     assert parsed.kind == FeedKind.NEWS_SITEMAP
@@ -66,16 +70,15 @@ def test_an_html_page_is_tried_as_a_listing_before_it_is_not_a_feed() -> None:
 
 
 def test_sitemap_items_older_than_their_kinds_limit_are_dropped() -> None:
-    limits = {"now": NOW, "news_max_age": 2 * 86_400, "max_age": 30 * 86_400}
-    news = fresh_entries(_sitemap(FeedKind.NEWS_SITEMAP, DAY, 3 * DAY, None), **limits)
+    news = _fresh(_sitemap(FeedKind.NEWS_SITEMAP, DAY, 3 * DAY, None))
     assert [e.url for e in news.entries] == [
         "https://a.example/0",
         "https://a.example/2",
     ]
-    plain = fresh_entries(_sitemap(FeedKind.SITEMAP, 3 * DAY, 40 * DAY), **limits)
+    plain = _fresh(_sitemap(FeedKind.SITEMAP, 3 * DAY, 40 * DAY))
     assert [e.url for e in plain.entries] == ["https://a.example/0"]
     feed = _sitemap(FeedKind.RSS, 400 * DAY)
-    assert fresh_entries(feed, **limits) == feed  # feeds keep their whole history
+    assert _fresh(feed) == feed  # feeds keep their whole history
 
 
 def test_an_index_gives_its_recent_children_newest_first_within_the_budget() -> None:
