@@ -27,6 +27,7 @@ TASK_MODULES = (
     "worker.tasks.schedule",
     "worker.tasks.poll",
     "worker.tasks.fetch",
+    "worker.tasks.fetch_batch",
     "worker.tasks.follow",
     "worker.tasks.recrawl",
     "worker.tasks.sweep",
@@ -39,6 +40,9 @@ TASK_MODULES = (
 # stuck in C code. The soft limit raises inside the task so it can record a reason.
 TIME_LIMITS: dict[str, tuple[int, int]] = {
     "newsfeed.fetch_article": (60, 90),
+    # A batch starts no page after 30 s of work (fetch_batch.BATCH_SECONDS), and the
+    # page it started may take a lone fetch's time on top.
+    "newsfeed.fetch_articles": (90, 120),
     "newsfeed.recrawl": (60, 90),
     "newsfeed.poll_feed": (60, 90),
     "newsfeed.follow_links": (30, 45),
@@ -164,6 +168,7 @@ def celery_config(settings: Settings, redis_url: str) -> dict[str, Any]:
             "newsfeed.sweep_pending_urls": {"queue": FEEDS_QUEUE},
             "newsfeed.poll_feed": {"queue": FEEDS_QUEUE},
             "newsfeed.fetch_article": {"queue": ARTICLES_QUEUE},
+            "newsfeed.fetch_articles": {"queue": ARTICLES_QUEUE},
             "newsfeed.recrawl": {"queue": ARTICLES_QUEUE},
             "newsfeed.reextract": {"queue": ARTICLES_QUEUE},
             "newsfeed.follow_links": {"queue": LINKS_QUEUE},

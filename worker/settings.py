@@ -156,6 +156,12 @@ class Settings(BaseSettings):
         default_factory=lambda: 2 * (os.cpu_count() or 1),
         description="Worker processes for `newsfeed up` and `crawl`.",
     )
+    fetch_batch_size: int = Field(
+        default=8,
+        ge=1,
+        description="URLs of one site sent in one fetch_articles task (1: one "
+        "fetch_article task per URL).",
+    )
     task_events: bool = Field(
         default=False,
         description="Workers send task events from the start. Flower switches them on "

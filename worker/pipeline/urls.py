@@ -283,6 +283,13 @@ def registrable_domain(url_or_host: str) -> str:
         elif candidate.count(":") == 1:
             candidate = candidate.partition(":")[0]
         host = _normalise_host(candidate)
+    return _registrable_host(host)
+
+
+@lru_cache(maxsize=4096)
+def _registrable_host(host: str) -> str:
+    # A crawl asks about the same few hosts for every link of every page; the PSL
+    # lookup is the cost, so its answer is kept per host.
     if host == "localhost" or _is_ip(host):
         return host
     result = _extractor()(host)

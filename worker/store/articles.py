@@ -106,7 +106,6 @@ _BY_URL = (
     .limit(1)
 )
 _BY_FINGERPRINT = sa_select(*_KNOWN_COLUMNS).limit(1)
-_ALIAS_ARTICLE = sa_select(_ALIASES.c.article_id).limit(1)
 _INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
 
 
@@ -147,11 +146,19 @@ def find_by_fingerprint(session: Session, fingerprint: str) -> KnownArticle | No
     return _known(session.connection().execute(query).first())
 
 
-def is_known_url(session: Session, url: str) -> int | None:
-    """The article id a URL already leads to, if any."""
-    query = _ALIAS_ARTICLE.where(_ALIASES.c.url_hash == url_hash(url))
-    found = session.connection().execute(query).scalar()
-    return int(found) if found is not None else None
+def known_urls(session: Session, urls: Sequence[str]) -> dict[str, int]:
+    """The article id each of ``urls`` already leads to, for those that lead to one;
+    one query for a whole batch."""
+    by_hash = {url_hash(u): u for u in urls}
+    if not by_hash:
+        return {}
+    query = sa_select(_ALIASES.c.url_hash, _ALIASES.c.article_id).where(
+        _ALIASES.c.url_hash.in_(list(by_hash))
+    )
+    return {
+        by_hash[key]: int(article_id)
+        for key, article_id in session.connection().execute(query)
+    }
 
 
 def save_page(session: Session, page: PageToSave, decision: DedupDecision) -> int:

@@ -127,13 +127,13 @@ class NewsfeedTask(Task):  # type: ignore[type-arg]
         except Retry:
             raise
         except PermanentError as exc:
-            return self._give_up(subject, exc, started)
+            return self.record_failure(subject, exc, started)
         except RETRYABLE as exc:
             return self._retry_or_give_up(subject, exc, started)
         except SoftTimeLimitExceeded as exc:
-            return self._give_up(subject, exc, started)
+            return self.record_failure(subject, exc, started)
         except Exception as exc:
-            self._give_up(subject, exc, started)
+            self.record_failure(subject, exc, started)
             raise
 
     def _retry_or_give_up(
@@ -141,12 +141,8 @@ class NewsfeedTask(Task):  # type: ignore[type-arg]
     ) -> dict[str, Any]:
         retries = int(self.request.retries or 0)
         if retries >= self.max_retries:
-            return self._give_up(subject, exc, started)
-        countdown = compute_backoff(
-            retries + 1, base=self.retry_backoff_base, maximum=MAX_COUNTDOWN
-        )
-        if isinstance(exc, RateLimited) and exc.retry_after:
-            countdown = max(countdown, min(exc.retry_after, MAX_COUNTDOWN))
+            return self.record_failure(subject, exc, started)
+        countdown = self.countdown(retries + 1, exc)
         log.info(
             "task_retrying",
             reason=failure_of(exc).reason,
@@ -155,9 +151,21 @@ class NewsfeedTask(Task):  # type: ignore[type-arg]
         )
         raise self.retry(exc=exc, countdown=countdown)
 
-    def _give_up(
+    def countdown(self, attempt: int, exc: BaseException) -> float:
+        """Seconds before retry number ``attempt`` after ``exc``: exponential backoff
+        with jitter, never sooner than a 429/503's Retry-After, never above
+        ``MAX_COUNTDOWN``."""
+        countdown = compute_backoff(
+            attempt, base=self.retry_backoff_base, maximum=MAX_COUNTDOWN
+        )
+        if isinstance(exc, RateLimited) and exc.retry_after:
+            countdown = max(countdown, min(exc.retry_after, MAX_COUNTDOWN))
+        return countdown
+
+    def record_failure(
         self, subject: Subject, exc: BaseException, started: datetime
     ) -> dict[str, Any]:
+        """Give up on ``subject`` for good: log once and record the reason."""
         failure = failure_of(exc)
         level = "error" if failure.reason == FailureReason.INTERNAL_ERROR else "warning"
         getattr(log, level)(

@@ -3,11 +3,17 @@
 Called after the transaction that wrote the frontier rows has committed, so a message
 never points at a row that a rollback removed. The Redis claim (SET NX with a TTL) stops
 a second discoverer from sending the same URL; a lost send is repaired by the sweep.
+
+URLs of one site found together (a feed's new entries, a page's related links, a sweep)
+travel in batches: one ``fetch_articles`` message per ``fetch_batch_size`` URLs, so
+Celery's cost per message (two broker round trips, the pool pipe, the ack, the memory
+check) is paid once per batch instead of once per page. A lone URL is sent as a plain
+``fetch_article``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from celery import Task
@@ -16,6 +22,10 @@ from worker.runtime import Runtime
 from worker.store.frontier import PendingUrl
 
 REPR_LIMIT = 1024  # celery.app.amqp.AMQP.kwargsrepr_maxsize
+# A batch message stays small however long its URLs are (RELIABILITY L2: a message
+# with one 2,083-character URL stays under 8 KiB): URLs are added to a batch while
+# their characters fit in this; a longer URL travels alone.
+BATCH_URL_CHARS = 4096
 
 
 def enqueue_fetches(
@@ -25,40 +35,69 @@ def enqueue_fetches(
     reclaim: bool = False,
     force: bool = False,
 ) -> int:
-    """Claim each URL and send ``fetch_article`` for those won; returns how many.
+    """Claim each URL and send the fetches of those won, in batches; returns how many
+    URLs were sent.
 
     ``reclaim`` takes the claims unconditionally (sweep, recrawl); ``force`` makes the
     fetch bypass the already-stored check (recrawl).
     """
     from worker.tasks.fetch import fetch_article  # noqa: PLC0415 - import cycle
+    from worker.tasks.fetch_batch import fetch_articles  # noqa: PLC0415
 
     if not urls:
         return 0
     hashes = [u.url_hash for u in urls]
     if reclaim:
         runtime.claims.reclaim(hashes)
-        won = [True] * len(urls)
+        won = list(urls)
     else:
-        won = runtime.claims.claim_many(hashes)
-    sent = 0
+        claimed = runtime.claims.claim_many(hashes)
+        won = [url for url, ours in zip(urls, claimed, strict=True) if ours]
+    size = runtime.settings.fetch_batch_size
     with fetch_article.app.producer_or_acquire() as producer:
-        for url, is_ours in zip(urls, won, strict=True):
-            if not is_ours:
+        for batch in batches(won, size=size):
+            first = batch[0]
+            if len(batch) == 1:
+                kwargs: dict[str, Any] = {
+                    "url": first.url,
+                    "depth": first.depth,
+                    "scope": first.scope_domain,
+                    "feed_id": first.feed_id,
+                    "force": force,
+                }
+                send(fetch_article, kwargs, producer=producer)
                 continue
             kwargs = {
-                "url": url.url,
-                "depth": url.depth,
-                "scope": url.scope_domain,
-                "feed_id": url.feed_id,
+                "urls": [[u.url, u.depth] for u in batch],
+                "scope": first.scope_domain,
+                "feed_id": first.feed_id,
                 "force": force,
             }
-            send(fetch_article, kwargs, producer=producer)
-            sent += 1
-    return sent
+            send(fetch_articles, kwargs, producer=producer)
+    return len(won)
 
 
-def send(task: Task[Any, Any], kwargs: dict[str, Any], *, producer: Any = None) -> None:
-    """Publish ``task`` with these keyword arguments.
+def batches(urls: Sequence[PendingUrl], *, size: int) -> Iterator[list[PendingUrl]]:
+    """``urls`` in order, grouped by (scope, feed), in runs of at most ``size`` URLs and
+    ``BATCH_URL_CHARS`` characters (a longer URL alone)."""
+    groups: dict[tuple[str, int | None], list[PendingUrl]] = {}
+    for url in urls:
+        groups.setdefault((url.scope_domain, url.feed_id), []).append(url)
+    for group in groups.values():
+        batch: list[PendingUrl] = []
+        chars = 0
+        for url in group:
+            if batch and (len(batch) >= size or chars + len(url.url) > BATCH_URL_CHARS):
+                yield batch
+                batch, chars = [], 0
+            batch.append(url)
+            chars += len(url.url)
+        if batch:
+            yield batch
+
+
+def send(task: Task[Any, Any], kwargs: dict[str, Any], **options: Any) -> None:
+    """Publish ``task`` with these keyword arguments (and ``apply_async`` options).
 
     The ``argsrepr``/``kwargsrepr`` a message shows in logs and Flower are given here:
     left out, Celery builds them with its pure-Python ``saferepr``, a sixth to a
@@ -66,4 +105,4 @@ def send(task: Task[Any, Any], kwargs: dict[str, Any], *, producer: Any = None) 
     need only ``repr``, cut to Celery's own 1,024-character limit.
     """
     reprs: dict[str, Any] = {"argsrepr": "()", "kwargsrepr": repr(kwargs)[:REPR_LIMIT]}
-    task.apply_async(kwargs=kwargs, producer=producer, **reprs)
+    task.apply_async(kwargs=kwargs, **reprs, **options)

@@ -11,6 +11,7 @@ links that need no fetch (``follow.plan_follow``). After the commit it enqueues
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -114,11 +115,17 @@ def fetch_article(
     return crawl_article(self, order)
 
 
-def crawl_article(task: FetchTask, order: FetchOrder) -> dict[str, Any]:
+def crawl_article(
+    task: FetchTask, order: FetchOrder, *, checked: bool = False
+) -> dict[str, Any]:
+    """Fetch, extract and store one page; ``checked``: the caller has already found
+    the URL not stored (``known_articles``)."""
     runtime, started, t0 = task.runtime, datetime.now(UTC), time.monotonic()
-    if not order.force and (known := _already_stored(runtime, order)) is not None:
-        log.info("article_known", article_id=known)
-        return {"status": "known", "article_id": known}
+    if not (order.force or checked):
+        known = known_articles(runtime, [order.url]).get(order.url)
+        if known is not None:
+            log.info("article_known", article_id=known)
+            return {"status": "known", "article_id": known}
     page = runtime.fetch(order.url, accept="html")
     extracted = extract_article(page.body, url=page.url, charset=page.charset)
     if not extracted.body_text:
@@ -241,16 +248,16 @@ def _store(
     return Stored(article_id, decision.action, unseen)
 
 
-def _already_stored(runtime: Runtime, order: FetchOrder) -> int | None:
+def known_articles(runtime: Runtime, urls: Sequence[str]) -> dict[str, int]:
+    """The URLs (canonical) that already lead to a stored article, with its id; their
+    frontier rows are marked done. A redelivered or repeated fetch stops here."""
     with runtime.reading() as session:
-        article_id = articles.is_known_url(session, order.url)
-    if article_id is not None:
+        known = articles.known_urls(session, urls)
+    if known:
+        now = datetime.now(UTC)
         with runtime.session() as session:
-            frontier.finish(
-                session,
-                order.url,
-                now=datetime.now(UTC),
-                state=UrlState.DONE,
-                article_id=article_id,
-            )
-    return article_id
+            for url, article_id in known.items():
+                frontier.finish(
+                    session, url, now=now, state=UrlState.DONE, article_id=article_id
+                )
+    return known

@@ -24,7 +24,11 @@ from worker.tasks.enqueue import enqueue_fetches
 
 log = get_logger(__name__)
 
-STALE_AFTER = timedelta(seconds=2 * TIME_LIMITS["newsfeed.fetch_article"][1] + 30)
+_FETCH_HARD_LIMIT = max(
+    TIME_LIMITS[name][1]
+    for name in ("newsfeed.fetch_article", "newsfeed.fetch_articles")
+)
+STALE_AFTER = timedelta(seconds=2 * _FETCH_HARD_LIMIT + 30)
 SWEEP_BATCH = 1000
 
 
