@@ -19,7 +19,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import insert, literal, union_all
+from sqlalchemy import bindparam, insert, literal, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -107,6 +107,15 @@ _BY_URL = (
 )
 _BY_FINGERPRINT = sa_select(*_KNOWN_COLUMNS).limit(1)
 _INSERT_ARTICLE = insert(_ARTICLES).returning(_ARTICLES.c.id)
+# Built once: the first column says which half matched (0 by URL, 1 by text).
+_KNOWN = union_all(
+    sa_select(literal(0), *_KNOWN_COLUMNS)
+    .join(_ALIASES, _ALIASES.c.article_id == _ARTICLES.c.id)
+    .where(_ALIASES.c.url_hash.in_(bindparam("hashes", expanding=True))),
+    sa_select(literal(1), *_KNOWN_COLUMNS).where(
+        _ARTICLES.c.fingerprint == bindparam("fingerprint")
+    ),
+)
 
 
 def _known(row: Any) -> KnownArticle | None:
@@ -120,16 +129,9 @@ def find_known(
 ) -> tuple[KnownArticle | None, KnownArticle | None]:
     """(the article any of ``urls`` leads to, the article with this text), in one
     round trip: ``find_by_urls`` and ``find_by_fingerprint`` together."""
-    query = union_all(
-        sa_select(literal(0), *_KNOWN_COLUMNS)
-        .join(_ALIASES, _ALIASES.c.article_id == _ARTICLES.c.id)
-        .where(_ALIASES.c.url_hash.in_([url_hash(u) for u in urls])),
-        sa_select(literal(1), *_KNOWN_COLUMNS).where(
-            _ARTICLES.c.fingerprint == fingerprint
-        ),
-    )
     found: list[KnownArticle | None] = [None, None]
-    for row in session.connection().execute(query):
+    params = {"hashes": [url_hash(u) for u in urls], "fingerprint": fingerprint}
+    for row in session.connection().execute(_KNOWN, params):
         if found[row[0]] is None:
             found[row[0]] = _known(row[1:])
     return found[0], found[1]

@@ -18,6 +18,7 @@ from typing import Any
 
 from celery import shared_task
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from schemas.enums import FailureReason, FetchStatus, Stage, UrlState
 from schemas.messages import FollowDecision
@@ -120,12 +121,39 @@ def crawl_article(
 ) -> dict[str, Any]:
     """Fetch, extract and store one page; ``checked``: the caller has already found
     the URL not stored (``known_articles``)."""
-    runtime, started, t0 = task.runtime, datetime.now(UTC), time.monotonic()
     if not (order.force or checked):
-        known = known_articles(runtime, [order.url]).get(order.url)
+        known = known_articles(task.runtime, [order.url]).get(order.url)
         if known is not None:
             log.info("article_known", article_id=known)
             return {"status": "known", "article_id": known}
+    page = fetch_page(task, order)
+    try:
+        [stored] = store_pages(task, [page])
+    except IntegrityError:
+        # Another worker stored the same story between our read and our write; the
+        # second pass sees its rows and decides duplicate/unchanged (warehouse db.py).
+        [stored] = store_pages(task, [page])
+    return announce(page, stored)
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A page fetched and extracted, with everything its store transaction needs."""
+
+    order: FetchOrder
+    started: datetime
+    t0: float  # time.monotonic() at the start, for the log line
+    bytes_read: int
+    to_save: PageToSave
+    links: FollowDecision
+    canonical_note: str | None
+
+
+def fetch_page(task: FetchTask, order: FetchOrder) -> FetchedPage:
+    """Download and extract the page, and do every piece of CPU work its storing
+    needs (compression, JSON, the follow decision) before any transaction: on SQLite
+    every other writer waits while one is open."""
+    runtime, started, t0 = task.runtime, datetime.now(UTC), time.monotonic()
     page = runtime.fetch(order.url, accept="html")
     extracted = extract_article(page.body, url=page.url, charset=page.charset)
     if not extracted.body_text:
@@ -142,10 +170,7 @@ def crawl_article(
         raw_html=page.body if runtime.settings.keep_raw_html else None,
         feed_id=order.feed_id,
         depth=order.depth,
-    )
-    # The CPU work of storing (compression, JSON, the follow decision) is done before
-    # the write transaction: on SQLite every other writer waits while it is open.
-    to_save.prepare()
+    ).prepare()
     links = follow.decide(
         runtime.settings,
         extracted.links,
@@ -153,16 +178,24 @@ def crawl_article(
         depth=order.depth,
         scope=order.scope,
     )
-    try:
-        stored = _store(task, to_save, order, started, page.bytes_read, links)
-    except IntegrityError:
-        # Another worker stored the same story between our read and our write; the
-        # second pass sees its rows and decides duplicate/unchanged (warehouse db.py).
-        stored = _store(task, to_save, order, started, page.bytes_read, links)
-    article_id, action = stored.article_id, stored.action
+    return FetchedPage(
+        order, started, t0, page.bytes_read, to_save, links, identity.note
+    )
+
+
+def store_pages(task: FetchTask, pages: Sequence[FetchedPage]) -> list[Stored]:
+    """Store ``pages`` in one transaction: one lock, one commit for a whole batch."""
+    now = datetime.now(UTC)
+    with task.runtime.session() as session:
+        return [_store(session, task, page, now) for page in pages]
+
+
+def announce(page: FetchedPage, stored: Stored) -> dict[str, Any]:
+    """After the commit: send the follow_links of a page with new URLs; log."""
+    extracted, order = page.to_save.extracted, page.order
     if stored.unseen:
         kwargs = {
-            "article_id": article_id,
+            "article_id": stored.article_id,
             "depth": order.depth,
             "scope": order.scope,
             "links": follow.links_message(stored.unseen),
@@ -171,17 +204,18 @@ def crawl_article(
         send(follow_links, kwargs)
     log.info(
         "article_stored",
-        outcome=action.value,
-        article_id=article_id,
+        url=order.url,
+        outcome=stored.action.value,
+        article_id=stored.article_id,
         depth=order.depth,
         bytes=page.bytes_read,
         words=extracted.word_count,
         links=len(extracted.links),
         to_follow=len(stored.unseen),
-        canonical_note=identity.note,
-        ms=elapsed_ms(t0),
+        canonical_note=page.canonical_note,
+        ms=elapsed_ms(page.t0),
     )
-    return {"status": action.value, "article_id": article_id}
+    return {"status": stored.action.value, "article_id": stored.article_id}
 
 
 _STATUS = {
@@ -200,51 +234,45 @@ class Stored:
 
 
 def _store(
-    task: FetchTask,
-    page: PageToSave,
-    order: FetchOrder,
-    started: datetime,
-    size: int,
-    links: FollowDecision,
+    session: Session, task: FetchTask, fetched: FetchedPage, now: datetime
 ) -> Stored:
-    now, unseen = datetime.now(UTC), []
-    with task.runtime.session() as session:
-        same_url, same_text = articles.find_known(
-            session, (page.canonical_url, *page.aliases), page.fingerprint
-        )
-        decision = dedup.decide(
-            content_hash=page.content_hash, same_url=same_url, same_text=same_text
-        )
-        article_id = articles.save_page(session, page, decision)
-        frontier.finish(
-            session, order.url, now=now, state=UrlState.DONE, article_id=article_id
-        )
-        attempts.record_attempt(
+    page, order, unseen = fetched.to_save, fetched.order, []
+    same_url, same_text = articles.find_known(
+        session, (page.canonical_url, *page.aliases), page.fingerprint
+    )
+    decision = dedup.decide(
+        content_hash=page.content_hash, same_url=same_url, same_text=same_text
+    )
+    article_id = articles.save_page(session, page, decision)
+    frontier.finish(
+        session, order.url, now=now, state=UrlState.DONE, article_id=article_id
+    )
+    attempts.record_attempt(
+        session,
+        AttemptRecord(
+            task_id=str(task.request.id or "eager"),
+            stage=Stage.FETCH.value,
+            url=order.url,
+            status=_STATUS[decision.action].value,
+            article_id=article_id,
+            feed_id=order.feed_id,
+            bytes_read=fetched.bytes_read,
+            started_at=fetched.started,
+            finished_at=now,
+            duration_ms=int((now - fetched.started).total_seconds() * 1000),
+        ),
+    )
+    # Every new or changed page has its links recorded; a page at the depth
+    # limit records its edges and follows none.
+    if decision.action in {dedup.StoreAction.NEW, dedup.StoreAction.REVISE}:
+        unseen = follow.plan_follow(
             session,
-            AttemptRecord(
-                task_id=str(task.request.id or "eager"),
-                stage=Stage.FETCH.value,
-                url=order.url,
-                status=_STATUS[decision.action].value,
-                article_id=article_id,
-                feed_id=order.feed_id,
-                bytes_read=size,
-                started_at=started,
-                finished_at=now,
-                duration_ms=int((now - started).total_seconds() * 1000),
-            ),
+            article_id,
+            page.extracted.links,
+            fetched.links,
+            scope=order.scope,
+            now=now,
         )
-        # Every new or changed page has its links recorded; a page at the depth
-        # limit records its edges and follows none.
-        if decision.action in {dedup.StoreAction.NEW, dedup.StoreAction.REVISE}:
-            unseen = follow.plan_follow(
-                session,
-                article_id,
-                page.extracted.links,
-                links,
-                scope=order.scope,
-                now=now,
-            )
     return Stored(article_id, decision.action, unseen)
 
 

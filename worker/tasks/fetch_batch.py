@@ -2,10 +2,12 @@
 
 ``enqueue_fetches`` sends the URLs of one site found together (a feed's new entries, a
 page's related links) as one message, so Celery's cost per message is paid once per
-batch. Each URL goes through exactly what a lone ``fetch_article`` does
-(``crawl_article``: its own fetch, its own store transaction, its own attempt row); a
-batch changes the cost of a page, not what happens to it. What a batch adds is what to
-do when one URL fails, since the others must not share its fate:
+batch. Each URL goes through the steps of a lone ``fetch_article`` (``fetch_page``,
+then ``store_pages`` and ``announce``), and gets its own attempt row; only the store
+transaction is shared: the pages fetched are stored together, one lock and one commit
+for the batch, and if that transaction fails, each page is stored on its own, so one
+page's trouble stays that page's. What a batch adds is what to do when one URL fails,
+since the others must not share its fate:
 
 * a permanent failure (refusal, 4xx, no article) is recorded for that URL and the
   batch goes on;
@@ -27,12 +29,15 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from sqlalchemy.exc import IntegrityError
 from structlog.contextvars import bound_contextvars
 
 from worker.errors import RateLimited
@@ -41,14 +46,20 @@ from worker.pipeline.urls import canonical_url
 from worker.tasks.base import RETRYABLE, Subject, elapsed_ms, failure_of
 from worker.tasks.enqueue import send
 from worker.tasks.fetch import (
+    FetchedPage,
     FetchTask,
-    crawl_article,
+    Stored,
+    announce,
     fetch_article,
+    fetch_page,
     known_articles,
+    store_pages,
     to_order,
 )
 
 log = get_logger(__name__)
+
+T = TypeVar("T")
 
 # Work a batch starts before handing the rest to a new message. One page may still
 # take its own worst case after this (two requests with a 30 s deadline each, plus
@@ -102,28 +113,82 @@ def fetch_articles(
     outcomes: Counter[str] = Counter()
     t0 = time.monotonic()
     known = {} if force else _known(self, items)
+    fetched: list[FetchedPage] = []
     for i, (url, depth) in enumerate(items):
         if url in known:
             outcomes["known"] += 1
             continue
-        stop = (
-            _Defer(0.0, settled=None) if time.monotonic() - t0 > BATCH_SECONDS else None
-        )
-        if stop is None:
-            try:
-                with bound_contextvars(url=url):
-                    outcomes[_crawl_one(self, url, depth, batch)] += 1
-                continue
-            except _Defer as deferred:
-                stop = deferred
-        rest = items[i:] if stop.settled is None else items[i + 1 :]
-        if stop.settled is not None:
-            outcomes[stop.settled] += 1
-        _send_rest(rest, batch, countdown=stop.countdown)
-        outcomes["deferred"] += len(rest)
-        break
+        try:
+            if time.monotonic() - t0 > BATCH_SECONDS:
+                _defer_now()
+            page = _attempt(self, url, depth, batch, partial(_fetch, self, batch))
+        except _Defer as stop:
+            _defer(stop, items[i:], batch, outcomes)
+            break
+        if isinstance(page, str):
+            outcomes[page] += 1
+        else:
+            fetched.append(page)
+    _store_all(self, fetched, batch, outcomes)
     log.info("batch_done", urls=len(items), outcomes=dict(outcomes), ms=elapsed_ms(t0))
     return {"status": "done", "outcomes": dict(outcomes)}
+
+
+def _fetch(task: FetchBatchTask, batch: Batch, url: str, depth: int) -> FetchedPage:
+    order = to_order(
+        url, depth=depth, scope=batch.scope, feed_id=batch.feed_id, force=batch.force
+    )
+    return fetch_page(task, order)
+
+
+def _store_all(
+    task: FetchBatchTask,
+    pages: list[FetchedPage],
+    batch: Batch,
+    outcomes: Counter[str],
+) -> None:
+    """Store the fetched pages in one transaction; when it fails, each page on its
+    own, so that one page's trouble (a race on the same story, a bad value) stays
+    that page's."""
+    if not pages:
+        return
+    try:
+        stored: list[Stored | None] = list(store_pages(task, pages))
+    except SoftTimeLimitExceeded:
+        _defer(_Defer(0.0, settled=None), _items(pages), batch, outcomes)
+        return
+    except Exception:  # noqa: BLE001 - retried page by page just below
+        log.info("batch_store_split", pages=len(pages))
+        stored = [None] * len(pages)
+    for i, (page, done) in enumerate(zip(pages, stored, strict=True)):
+        url, depth = page.order.url, page.order.depth
+        try:
+            outcome = _attempt(
+                task, url, depth, batch, partial(_announce, task, page, done)
+            )
+        except _Defer as stop:
+            _defer(stop, _items(pages[i:]), batch, outcomes)
+            return
+        outcomes[outcome] += 1
+
+
+def _announce(
+    task: FetchBatchTask,
+    page: FetchedPage,
+    stored: Stored | None,
+    _url: str,
+    _depth: int,
+) -> str:
+    if stored is None:
+        try:
+            [stored] = store_pages(task, [page])
+        except IntegrityError:
+            [stored] = store_pages(task, [page])  # see crawl_article
+    return str(announce(page, stored)["status"])
+
+
+def _items(pages: list[FetchedPage]) -> list[tuple[str, int]]:
+    return [(page.order.url, page.order.depth) for page in pages]
 
 
 def _known(task: FetchBatchTask, items: list[tuple[str, int]]) -> dict[str, int]:
@@ -139,23 +204,25 @@ def _known(task: FetchBatchTask, items: list[tuple[str, int]]) -> dict[str, int]
     return {canonical[url]: article_id for url, article_id in found.items()}
 
 
-def _crawl_one(task: FetchBatchTask, url: str, depth: int, batch: Batch) -> str:
-    """One URL of the batch, to its outcome; raises ``_Defer`` to stop the batch."""
+def _attempt(
+    task: FetchBatchTask,
+    url: str,
+    depth: int,
+    batch: Batch,
+    work: Callable[[str, int], T],
+) -> T | str:
+    """``work(url, depth)`` for one URL of the batch: its result, or the outcome of
+    its failure once handled (see the module docstring); raises ``_Defer`` when the
+    rest of the batch must wait."""
     started = datetime.now(UTC)
-    subject = Subject(url=url, feed_id=batch.feed_id)
     try:
-        order = to_order(
-            url,
-            depth=depth,
-            scope=batch.scope,
-            feed_id=batch.feed_id,
-            force=batch.force,
-        )
-        return str(crawl_article(task, order, checked=True)["status"])
+        with bound_contextvars(url=url):
+            return work(url, depth)
     except RETRYABLE as exc:
         countdown = task.countdown(1, exc)
         log.info(
             "task_retrying",
+            url=url,
             reason=failure_of(exc).reason,
             retries=0,
             countdown=round(countdown, 2),
@@ -172,10 +239,30 @@ def _crawl_one(task: FetchBatchTask, url: str, depth: int, batch: Batch) -> str:
             raise _Defer(countdown, settled="retrying") from exc
         return "retrying"
     except SoftTimeLimitExceeded as exc:
+        subject = Subject(url=url, feed_id=batch.feed_id)
         status = str(task.record_failure(subject, exc, started)["status"])
         raise _Defer(0.0, settled=status) from exc
     except Exception as exc:  # noqa: BLE001 - permanent failures and bugs: recorded
+        subject = Subject(url=url, feed_id=batch.feed_id)
         return str(task.record_failure(subject, exc, started)["status"])
+
+
+def _defer_now() -> None:
+    raise _Defer(0.0, settled=None)
+
+
+def _defer(
+    stop: _Defer,
+    items: list[tuple[str, int]],
+    batch: Batch,
+    outcomes: Counter[str],
+) -> None:
+    """Settle the current URL as ``stop`` says and send the untried rest back."""
+    rest = items if stop.settled is None else items[1:]
+    if stop.settled is not None:
+        outcomes[stop.settled] += 1
+    _send_rest(rest, batch, countdown=stop.countdown)
+    outcomes["deferred"] += len(rest)
 
 
 def _send_rest(items: list[tuple[str, int]], batch: Batch, *, countdown: float) -> None:
