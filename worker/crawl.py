@@ -125,8 +125,12 @@ def _wait_until_drained(service: Service, redis_url: str, *, timeout: float) -> 
             if time.monotonic() - last >= every:
                 last = time.monotonic()
                 depths = queue_depths(client)
-                line = f"{last - t0:7.1f}s  stored {_stored():>6}  queued " + " ".join(
-                    f"{k} {v}" for k, v in depths.items()
+                stored, pending = _progress()
+                # Queues hold messages, and a fetch message may carry a batch of URLs:
+                # the URLs still to fetch are counted in the frontier.
+                line = (
+                    f"{last - t0:7.1f}s  stored {stored:>6}  to fetch {pending:>6}  "
+                    "messages " + " ".join(f"{k} {v}" for k, v in depths.items())
                 )
                 print(
                     f"\r{line}   " if tty else line,
@@ -142,12 +146,14 @@ def _wait_until_drained(service: Service, redis_url: str, *, timeout: float) -> 
         client.close()
 
 
-def _stored() -> int:
-    from worker.store import reports  # noqa: PLC0415
+def _progress() -> tuple[int, int]:
+    """(articles stored, URLs pending in the frontier)."""
+    from worker.store import frontier, reports  # noqa: PLC0415
     from worker.store.database import get_engine, session_scope  # noqa: PLC0415
 
-    with session_scope(get_engine(get_settings().resolved_database_url())) as session:
-        return reports.count_articles(session)
+    engine = get_engine(get_settings().resolved_database_url(), for_reading=True)
+    with session_scope(engine) as session:
+        return reports.count_articles(session), frontier.count_pending(session)
 
 
 def _summary(started: datetime, seconds: float) -> CrawlSummary:
