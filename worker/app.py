@@ -67,6 +67,10 @@ RESTORE_INTERVAL = 10
 PREFETCH_MULTIPLIER = 1
 
 
+# Pages a pool child handles before it is replaced (worker_max_tasks_per_child).
+PAGES_PER_CHILD = 1000
+
+
 class NewsfeedCelery(Celery):
     """A Celery app that carries the Settings it was built from."""
 
@@ -145,8 +149,11 @@ def celery_config(settings: Settings, redis_url: str) -> dict[str, Any]:
         "worker_send_task_events": settings.task_events,
         "task_send_sent_event": settings.task_events,
         "task_track_started": True,
-        # Contain lxml/libxml2 heap growth in long-lived children (L5).
-        "worker_max_tasks_per_child": 1000,
+        # Contain lxml/libxml2 heap growth in long-lived children (L5): a child is
+        # replaced after about 1,000 pages, whatever the batch size.
+        "worker_max_tasks_per_child": max(
+            PAGES_PER_CHILD // settings.fetch_batch_size, 100
+        ),
         "worker_max_memory_per_child": 400_000,  # KiB
         # Our logging setup stays in charge of the root logger.
         "worker_hijack_root_logger": False,

@@ -57,12 +57,20 @@ def test_each_stage_has_its_own_queue_and_every_task_a_time_limit() -> None:
     routes = config["task_routes"]
     assert routes["newsfeed.poll_feed"] == {"queue": "feeds"}  # type: ignore[index]
     assert routes["newsfeed.fetch_article"] == {"queue": "articles"}  # type: ignore[index]
+    assert routes["newsfeed.fetch_articles"] == {"queue": "articles"}  # type: ignore[index]
     assert routes["newsfeed.follow_links"] == {"queue": "links"}  # type: ignore[index]
     annotations = config["task_annotations"]
     for name in routes:  # type: ignore[attr-defined]
         soft = annotations[name]["soft_time_limit"]  # type: ignore[index]
         hard = annotations[name]["time_limit"]  # type: ignore[index]
         assert soft < hard
+
+
+def test_a_pool_child_is_replaced_after_about_a_thousand_pages() -> None:
+    # L5: lxml heap growth is contained per page, and a batch task carries several.
+    assert _config(fetch_batch_size=1)["worker_max_tasks_per_child"] == 1000
+    assert _config(fetch_batch_size=8)["worker_max_tasks_per_child"] == 125
+    assert _config(fetch_batch_size=50)["worker_max_tasks_per_child"] == 100
 
 
 def test_beat_holds_one_schedule_entry_not_one_per_feed() -> None:
