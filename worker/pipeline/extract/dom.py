@@ -96,10 +96,6 @@ def absolute_url(href: str | None, base: str) -> str | None:
     href = href.strip()
     if not href or href.startswith("#"):
         return None
-    return _resolve(href, base)
-
-
-def _resolve(href: str, base: str) -> str | None:
     # Fast paths for the two shapes most links take; urljoin costs ~10 µs a call and
     # a page has hundreds of links. Anything unusual goes through urljoin.
     if " " not in href and "/." not in href and "\\" not in href:

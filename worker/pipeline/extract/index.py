@@ -87,35 +87,33 @@ _STANDFIRST_TAGS = frozenset({"p", "div", "h2"})
 # argument handling of functools.lru_cache. Emptied when it grows past the bound.
 _MARKS: dict[tuple[str | None, ...], Marks] = {}
 _MAX_MARKS = 65536
+# The marks of (tag, class/id bits[, itemprop, rel, role]): many class and id
+# strings (unique ids, utility classes) share the same bits, most of them none, so
+# this holds far fewer entries than _MARKS. Emptied with it.
+_SIGNS: dict[tuple[str | int | None, ...], Marks] = {}
 
 
 def _new_marks(key: tuple[str | None, ...]) -> Marks:
     """Marks for a key of (tag, class, id) or (tag, class, id, itemprop, rel, role)."""
     if len(_MARKS) >= _MAX_MARKS:
         _MARKS.clear()
-    if len(key) == 6:  # noqa: PLR2004
-        marks = _read_marks(*key)
-    else:
-        tag, cls, ident = key
-        # Most new class/id strings say nothing: then only the tag can tell a kind.
-        if classes.sig_bits(cls, ident):
-            marks = _read_marks(tag, cls, ident, None, None, None)
-        else:
-            kind = _TAG_KINDS.get(tag or "")
-            marks = _NOTHING if kind is None else Marks(0, kind, 0)
-    _MARKS[key] = marks = _NOTHING if marks == _NOTHING else marks
+        _SIGNS.clear()
+    tag, bits, others = key[0], classes.sig_bits(key[1], key[2]), key[3:]
+    signs = (tag, bits, *others)
+    marks = _SIGNS.get(signs)
+    if marks is None:
+        marks = _SIGNS[signs] = _read_marks(tag, bits, *others)
+    _MARKS[key] = marks
     return marks
 
 
 def _read_marks(
     tag: str | None,
-    cls: str | None,
-    ident: str | None,
-    itemprop: str | None,
-    rel: str | None,
-    role: str | None,
+    bits: int,
+    itemprop: str | None = None,
+    rel: str | None = None,
+    role: str | None = None,
 ) -> Marks:
-    bits = classes.sig_bits(cls, ident)
     found = 0
     if tag in _BYLINE_TAGS:
         if tag == "a" and rel and "author" in rel.lower().split():
@@ -131,7 +129,10 @@ def _read_marks(
         found |= DATE
     if tag in _STANDFIRST_TAGS and bits & classes.STANDFIRST:
         found |= STANDFIRST
-    return Marks(bits, links.box_kind(tag or "", bits, role), found)
+    kind = links.box_kind(tag or "", bits, role)
+    if not bits and kind is None and not found:
+        return _NOTHING  # the walk tests for this one object
+    return Marks(bits, kind, found)
 
 
 def build_index(container: HtmlElement) -> PageIndex:  # noqa: C901, PLR0912 - one hot loop

@@ -115,12 +115,16 @@ def related_links(links: list[FoundLink]) -> list[dict[str, str]]:
     for link in links:
         known = chosen.get(link.url)
         if known is None:
-            chosen[link.url] = FoundLink(
-                link.element, link.url, link.kind, link.anchor_text
-            )
+            chosen[link.url] = link
         elif _PRIORITY[link.kind] > _PRIORITY[known.kind]:
-            known.kind = link.kind
-            known.anchor_text = known.anchor_text or link.anchor_text
+            # A new record rather than a change to ``known``, which is the
+            # caller's; most URLs are found once, so copying each was the cost.
+            chosen[link.url] = FoundLink(
+                known.element,
+                link.url,
+                link.kind,
+                known.anchor_text or link.anchor_text,
+            )
     # Plain records: the article model builds them into RelatedLink in one
     # validation pass (in pydantic-core), three times cheaper than a model each.
     return [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from worker.pipeline.extract import body_text, extract_article
-from worker.pipeline.extract.decode import decode_html
+from worker.pipeline.extract.decode import decode_html, utf8_html
 
 URL = "https://news.example/s"
 STORY = "<p>" + "A sentence of the story, long enough to count. " * 5 + "</p>"
@@ -86,3 +86,20 @@ def test_lying_meta_charset_falls_back_to_what_the_bytes_are():
     )
 
     assert "Straße" in decode_html(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "charset"),
+    [
+        ("<p>Straße, café — “quoted”</p>".encode(), None),
+        ("<p>Straße, café</p>".encode(), "UTF8"),
+        ('<meta charset="utf-8"><p>café</p>'.encode(), None),
+        ("\ufeff<p>café</p>".encode(), "utf-8"),  # the BOM is a character then
+        ("<p>café</p>".encode("cp1252"), "windows-1252"),
+        ("\ufeff<p>café</p>".encode(), None),
+        ("<p>café \x00 NUL</p>".encode(), None),
+        (b"<p>bad \xff\xfe\xc3\x28 utf-8</p>", None),
+    ],
+)
+def test_parser_gets_the_utf8_form_of_the_decoded_text(data, charset):
+    assert utf8_html(data, charset) == decode_html(data, charset).encode()
