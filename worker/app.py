@@ -40,8 +40,8 @@ TASK_MODULES = (
 # stuck in C code. The soft limit raises inside the task so it can record a reason.
 TIME_LIMITS: dict[str, tuple[int, int]] = {
     "newsfeed.fetch_article": (60, 90),
-    # A batch starts no page after 30 s of work (fetch_batch.BATCH_SECONDS), and the
-    # page it started may take a lone fetch's time on top.
+    # A batch starts no page after 30 s of work (settings.FETCH_BATCH_SECONDS_MAX),
+    # and the page it started may take a lone fetch's time on top.
     "newsfeed.fetch_articles": (90, 120),
     "newsfeed.recrawl": (60, 90),
     "newsfeed.poll_feed": (60, 90),

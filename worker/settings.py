@@ -21,6 +21,8 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
+# A batch's time budget; worker/app.py's fetch_articles time limits assume no more.
+FETCH_BATCH_SECONDS_MAX = 30.0
 
 
 class Settings(BaseSettings):
@@ -161,6 +163,14 @@ class Settings(BaseSettings):
         ge=1,
         description="URLs of one site sent in one fetch_articles task (1: one "
         "fetch_article task per URL).",
+    )
+    fetch_batch_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=FETCH_BATCH_SECONDS_MAX,
+        description="Seconds of work after which a fetch_articles task sends the URLs "
+        "it has not tried as a new batch (at most 30: the task's time limits add one "
+        "page's worst case to this).",
     )
     task_events: bool = Field(
         default=False,

@@ -15,9 +15,9 @@ since the others must not share its fate:
   ``fetch_article`` after the usual backoff, as its first retry;
 * a host whose turn is far off (429, Retry-After, the per-host gate) also sends the
   URLs not yet tried back as a new batch after that wait: they would only wait too;
-* after ``BATCH_SECONDS`` of work, or at the soft time limit (which gives up the page
-  it interrupts), the URLs not yet tried go back as a new batch, so a slow site never
-  holds a pool process past its time limit;
+* after ``fetch_batch_seconds`` of work (at least one URL is always tried), or at the
+  soft time limit (which gives up the page it interrupts), the URLs not yet tried go
+  back as a new batch, so a slow site never holds a pool process past its time limit;
 * anything else is a bug: recorded as ``internal_error``, logged at error level, and
   the batch goes on.
 
@@ -60,11 +60,6 @@ from worker.tasks.fetch import (
 log = get_logger(__name__)
 
 T = TypeVar("T")
-
-# Work a batch starts before handing the rest to a new message. One page may still
-# take its own worst case after this (two requests with a 30 s deadline each, plus
-# extraction): the time limits in worker/app.py add the two.
-BATCH_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -113,14 +108,18 @@ def fetch_articles(
     outcomes: Counter[str] = Counter()
     t0 = time.monotonic()
     known = {} if force else _known(self, items)
+    budget = self.runtime.settings.fetch_batch_seconds
     fetched: list[FetchedPage] = []
+    tried = 0
     for i, (url, depth) in enumerate(items):
         if url in known:
             outcomes["known"] += 1
             continue
         try:
-            if time.monotonic() - t0 > BATCH_SECONDS:
+            # Every batch tries at least one URL, so a batch always makes progress.
+            if tried and time.monotonic() - t0 > budget:
                 _defer_now()
+            tried += 1
             page = _attempt(self, url, depth, batch, partial(_fetch, self, batch))
         except _Defer as stop:
             _defer(stop, items[i:], batch, outcomes)
