@@ -161,6 +161,7 @@ class Settings(BaseSettings):
     fetch_batch_size: int = Field(
         default=8,
         ge=1,
+        le=64,
         description="URLs of one site sent in one fetch_articles task (1: one "
         "fetch_article task per URL).",
     )

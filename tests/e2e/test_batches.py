@@ -125,3 +125,26 @@ def test_a_rate_limited_url_holds_back_the_rest_of_its_batch(crawl: Crawl) -> No
 
 def _arrivals(crawl: Crawl, path: str) -> list[float]:
     return [r.at for r in list(crawl.site.requests) if r.path == path]
+
+
+def test_a_batch_that_comes_back_goes_on_url_by_url(crawl: Crawl) -> None:
+    # Given a batch that comes back as a retry, as it does after its process died on
+    # one of its pages (task_retry_on_worker_lost)
+    urls = _pages(crawl, "bt-10", "bt-11")
+    crawl.app.send_task(
+        "newsfeed.fetch_articles",
+        kwargs={"urls": [[url, 1] for url in urls], "scope": "127.0.0.1"},
+        task_id="batch-came-back",
+        retries=1,
+    )
+    # When it is delivered
+    crawl.drain()
+    # Then each URL was fetched and stored by a fetch_article of its own, so that a
+    # page that kills its process fails alone, with its own retries and reason
+    with crawl.session() as session:
+        attempts = session.exec(
+            select(FetchAttempt).where(col(FetchAttempt.url).in_(urls))
+        ).all()
+    assert sorted((a.url, a.status) for a in attempts) == [(u, "stored") for u in urls]
+    assert "batch-came-back" not in {a.task_id for a in attempts}
+    assert len({a.task_id for a in attempts}) == 2

@@ -19,6 +19,8 @@ what an exception means (worker/errors.py draws the tree):
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -55,6 +57,15 @@ RETRYABLE: tuple[type[Exception], ...] = (
 )
 
 
+# What a unit of work handles itself (see NewsfeedTask.unit_of_work).
+_EXPECTED: tuple[type[BaseException], ...] = (
+    Retry,
+    PermanentError,
+    SoftTimeLimitExceeded,
+    *RETRYABLE,
+)
+
+
 @dataclass(frozen=True)
 class Subject:
     """What a task works on, for logs and outcome rows."""
@@ -62,6 +73,7 @@ class Subject:
     url: str | None = None
     feed_id: int | None = None
     article_id: int | None = None
+    scope: str | None = None  # a batch's site
 
     def context(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if v is not None}
@@ -150,6 +162,23 @@ class NewsfeedTask(Task):  # type: ignore[type-arg]
             countdown=round(countdown, 2),
         )
         raise self.retry(exc=exc, countdown=countdown)
+
+    @contextmanager
+    def unit_of_work(self, subject: Subject) -> Iterator[None]:
+        """One unit of a task that handles several (a page of a batch).
+
+        The unit handles the errors it expects itself; an unexpected one (a bug) is
+        recorded against ``subject`` as ``internal_error`` here and re-raised, so
+        that the task fails visibly as any task with a bug does.
+        """
+        started = datetime.now(UTC)
+        try:
+            yield
+        except _EXPECTED:
+            raise
+        except Exception as exc:
+            self.record_failure(subject, exc, started)
+            raise
 
     def countdown(self, attempt: int, exc: BaseException) -> float:
         """Seconds before retry number ``attempt`` after ``exc``: exponential backoff

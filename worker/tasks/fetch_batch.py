@@ -3,25 +3,33 @@
 ``enqueue_fetches`` sends the URLs of one site found together (a feed's new entries, a
 page's related links) as one message, so Celery's cost per message is paid once per
 batch. Each URL goes through the steps of a lone ``fetch_article`` (``fetch_page``,
-then ``store_pages`` and ``announce``), and gets its own attempt row; only the store
+then ``store_pages`` and ``announce``) and gets its own attempt row; only the store
 transaction is shared: the pages fetched are stored together, one lock and one commit
-for the batch, and if that transaction fails, each page is stored on its own, so one
-page's trouble stays that page's. What a batch adds is what to do when one URL fails,
-since the others must not share its fate:
+for the batch. What a batch adds is what to do when one URL fails, since the others
+must not share its fate:
 
 * a permanent failure (refusal, 4xx, no article) is recorded for that URL and the
   batch goes on;
-* a transient one (timeout, 5xx, a database lock) sends that URL alone as a
-  ``fetch_article`` after the usual backoff, as its first retry;
+* a transient one (timeout, 5xx) sends that URL alone as a ``fetch_article`` after
+  the usual backoff, as its first retry;
 * a host whose turn is far off (429, Retry-After, the per-host gate) also sends the
-  URLs not yet tried back as a new batch after that wait: they would only wait too;
+  URLs not yet tried on as a new batch after that wait: they would only wait too;
 * after ``fetch_batch_seconds`` of work (at least one URL is always tried), or at the
   soft time limit (which gives up the page it interrupts), the URLs not yet tried go
-  back as a new batch, so a slow site never holds a pool process past its time limit;
-* anything else is a bug: recorded as ``internal_error``, logged at error level, and
-  the batch goes on.
+  on as a new batch, so a slow site never holds a pool process past its time limit;
+* the shared transaction hits a uniqueness race (another worker stored one of the
+  stories): each page is stored on its own, and the second pass sees the other
+  worker's rows; the database is unavailable, or the time is up: each page goes on
+  alone as a ``fetch_article``;
+* a bug is recorded as ``internal_error`` for its URL and fails the task visibly; the
+  URLs not yet tried go on first, and those fetched but not stored are still pending
+  in the frontier, where the sweep finds them.
 
-A redelivered batch is harmless: each URL already stored is answered ``known``.
+A batch that comes back, retried after failing as a whole or redelivered after its
+process died (a page that crashes the parser), is not run as a batch again: each of
+its URLs goes on alone, carrying the retry count, so that each gets its own retries
+and its own recorded outcome (RELIABILITY F7). A redelivered batch costs no row and no
+request for its URLs already stored: one query finds them.
 """
 
 from __future__ import annotations
@@ -29,26 +37,24 @@ from __future__ import annotations
 import contextlib
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import IntegrityError
 from structlog.contextvars import bound_contextvars
 
-from worker.errors import RateLimited
+from worker.errors import PermanentError, RateLimited
 from worker.logs import get_logger
 from worker.pipeline.urls import canonical_url
+from worker.settings import MIB
 from worker.tasks.base import RETRYABLE, Subject, elapsed_ms, failure_of
 from worker.tasks.enqueue import send
 from worker.tasks.fetch import (
     FetchedPage,
     FetchTask,
-    Stored,
     announce,
     fetch_article,
     fetch_page,
@@ -59,7 +65,11 @@ from worker.tasks.fetch import (
 
 log = get_logger(__name__)
 
-T = TypeVar("T")
+# Fetched pages are stored as soon as they hold this much: a batch of large pages
+# never holds more than about this in memory before its transaction.
+FLUSH_BYTES = 16 * MIB
+
+Item = tuple[str, int]  # (url, depth)
 
 
 @dataclass(frozen=True)
@@ -70,15 +80,15 @@ class Batch:
     feed_id: int | None
     force: bool
 
+    def subject(self, url: str) -> Subject:
+        return Subject(url=url, feed_id=self.feed_id, scope=self.scope)
+
 
 class _Defer(Exception):
-    """Stop here: the URLs not yet tried go back as a new batch after ``countdown``.
+    """Stop here: the URLs not yet tried go on as a new batch after ``countdown``;
+    ``settled`` is the outcome of the URL being handled."""
 
-    ``settled`` is the outcome of the URL being handled, or None when it was not
-    tried and goes back with the rest.
-    """
-
-    def __init__(self, countdown: float, *, settled: str | None) -> None:
+    def __init__(self, countdown: float, *, settled: str) -> None:
         super().__init__(countdown)
         self.countdown = countdown
         self.settled = settled
@@ -90,7 +100,7 @@ class FetchBatchTask(FetchTask):
         args: tuple[Any, ...],  # noqa: ARG002 - keyword arguments only
         kwargs: dict[str, Any],
     ) -> Subject:
-        return Subject(feed_id=kwargs.get("feed_id"))
+        return Subject(feed_id=kwargs.get("feed_id"), scope=kwargs.get("scope"))
 
 
 @shared_task(base=FetchBatchTask, bind=True, name="newsfeed.fetch_articles")
@@ -105,39 +115,96 @@ def fetch_articles(
     all of one site); a failure of one URL never stops the others."""
     batch = Batch(scope=scope, feed_id=feed_id, force=force)
     items = [(str(url), int(depth)) for url, depth in urls]
-    outcomes: Counter[str] = Counter()
-    t0 = time.monotonic()
+    t0, outcomes = time.monotonic(), Counter[str]()
     known = {} if force else _known(self, items)
-    budget = self.runtime.settings.fetch_batch_seconds
-    fetched: list[FetchedPage] = []
-    tried = 0
-    for i, (url, depth) in enumerate(items):
-        if url in known:
-            outcomes["known"] += 1
-            continue
-        try:
-            # Every batch tries at least one URL, so a batch always makes progress.
-            if tried and time.monotonic() - t0 > budget:
-                _defer_now()
-            tried += 1
-            page = _attempt(self, url, depth, batch, partial(_fetch, self, batch))
-        except _Defer as stop:
-            _defer(stop, items[i:], batch, outcomes)
-            break
-        if isinstance(page, str):
-            outcomes[page] += 1
-        else:
-            fetched.append(page)
-    _store_all(self, fetched, batch, outcomes)
+    todo = [item for item in items if item[0] not in known]
+    if len(todo) < len(items):
+        outcomes["known"] = len(items) - len(todo)
+    retries = int(self.request.retries or 0)
+    if retries or (self.request.delivery_info or {}).get("redelivered"):
+        _send_alone(todo, batch, retries=retries)
+        outcomes["sent_alone"] = len(todo)
+    else:
+        _run(self, todo, batch, outcomes, t0)
     log.info("batch_done", urls=len(items), outcomes=dict(outcomes), ms=elapsed_ms(t0))
     return {"status": "done", "outcomes": dict(outcomes)}
 
 
-def _fetch(task: FetchBatchTask, batch: Batch, url: str, depth: int) -> FetchedPage:
-    order = to_order(
-        url, depth=depth, scope=batch.scope, feed_id=batch.feed_id, force=batch.force
-    )
-    return fetch_page(task, order)
+def _run(
+    task: FetchBatchTask,
+    todo: list[Item],
+    batch: Batch,
+    outcomes: Counter[str],
+    t0: float,
+) -> None:
+    budget = task.runtime.settings.fetch_batch_seconds
+    fetched: list[FetchedPage] = []
+    next_up, countdown = 0, 0.0  # todo[next_up:] is not tried yet
+    try:
+        for i, (url, depth) in enumerate(todo):
+            if i and time.monotonic() - t0 > budget:
+                break
+            next_up = i + 1
+            try:
+                page = _fetch_one(task, url, depth, batch)
+            except _Defer as stop:
+                outcomes[stop.settled] += 1
+                countdown = stop.countdown
+                break
+            if isinstance(page, str):
+                outcomes[page] += 1
+                continue
+            fetched.append(page)
+            if sum(p.bytes_read for p in fetched) >= FLUSH_BYTES:
+                _store_all(task, fetched, batch, outcomes)
+                fetched = []
+        _store_all(task, fetched, batch, outcomes)
+    finally:
+        rest = todo[next_up:]
+        if rest:
+            _send_batch(rest, batch, countdown=countdown)
+            outcomes["deferred"] += len(rest)
+
+
+def _known(task: FetchBatchTask, items: list[Item]) -> dict[str, int]:
+    """The batch's URLs already stored (one query for all): a redelivered batch, or a
+    URL stored since it was sent, costs no fetch."""
+    canonical: dict[str, str] = {}
+    for url, _depth in items:
+        with contextlib.suppress(ValueError):  # a bad URL fails in its own turn
+            canonical[canonical_url(url)] = url
+    found = known_articles(task.runtime, list(canonical))
+    for url, article_id in found.items():
+        log.debug("article_known", url=url, article_id=article_id)
+    return {canonical[url]: article_id for url, article_id in found.items()}
+
+
+def _fetch_one(
+    task: FetchBatchTask, url: str, depth: int, batch: Batch
+) -> FetchedPage | str:
+    """The page fetched and extracted, or the outcome of its failure once handled;
+    raises ``_Defer`` when the rest of the batch must wait."""
+    started, subject = datetime.now(UTC), batch.subject(url)
+    with bound_contextvars(url=url), task.unit_of_work(subject):
+        try:
+            order = to_order(
+                url,
+                depth=depth,
+                scope=batch.scope,
+                feed_id=batch.feed_id,
+                force=batch.force,
+            )
+            return fetch_page(task, order)
+        except PermanentError as exc:
+            return str(task.record_failure(subject, exc, started)["status"])
+        except SoftTimeLimitExceeded as exc:
+            status = str(task.record_failure(subject, exc, started)["status"])
+            raise _Defer(0.0, settled=status) from exc
+        except RETRYABLE as exc:
+            countdown = _retry_alone(task, (url, depth), batch, exc)
+            if isinstance(exc, RateLimited):
+                raise _Defer(countdown, settled="retrying") from exc
+            return "retrying"
 
 
 def _store_all(
@@ -146,86 +213,82 @@ def _store_all(
     batch: Batch,
     outcomes: Counter[str],
 ) -> None:
-    """Store the fetched pages in one transaction; when it fails, each page on its
-    own, so that one page's trouble (a race on the same story, a bad value) stays
-    that page's."""
+    """Store the fetched pages in one transaction, then announce each."""
     if not pages:
         return
     try:
-        stored: list[Stored | None] = list(store_pages(task, pages))
-    except SoftTimeLimitExceeded:
-        _defer(_Defer(0.0, settled=None), _items(pages), batch, outcomes)
-        return
-    except Exception:  # noqa: BLE001 - retried page by page just below
+        stored = store_pages(task, pages)
+    except IntegrityError:
         log.info("batch_store_split", pages=len(pages))
-        stored = [None] * len(pages)
-    for i, (page, done) in enumerate(zip(pages, stored, strict=True)):
-        url, depth = page.order.url, page.order.depth
-        try:
-            outcome = _attempt(
-                task, url, depth, batch, partial(_announce, task, page, done)
-            )
-        except _Defer as stop:
-            _defer(stop, _items(pages[i:]), batch, outcomes)
-            return
-        outcomes[outcome] += 1
-
-
-def _announce(
-    task: FetchBatchTask,
-    page: FetchedPage,
-    stored: Stored | None,
-    _url: str,
-    _depth: int,
-) -> str:
-    if stored is None:
-        try:
-            [stored] = store_pages(task, [page])
-        except IntegrityError:
-            [stored] = store_pages(task, [page])  # see crawl_article
-    return str(announce(page, stored)["status"])
-
-
-def _items(pages: list[FetchedPage]) -> list[tuple[str, int]]:
-    return [(page.order.url, page.order.depth) for page in pages]
-
-
-def _known(task: FetchBatchTask, items: list[tuple[str, int]]) -> dict[str, int]:
-    """The batch's URLs already stored (one query for all): a redelivered batch, or a
-    URL stored since it was sent, costs no fetch."""
-    canonical: dict[str, str] = {}
-    for url, _depth in items:
-        with contextlib.suppress(ValueError):  # a bad URL fails in its own turn
-            canonical[canonical_url(url)] = url
-    found = known_articles(task.runtime, list(canonical))
-    for article_id in found.values():
-        log.debug("article_known", article_id=article_id)
-    return {canonical[url]: article_id for url, article_id in found.items()}
-
-
-def _attempt(
-    task: FetchBatchTask,
-    url: str,
-    depth: int,
-    batch: Batch,
-    work: Callable[[str, int], T],
-) -> T | str:
-    """``work(url, depth)`` for one URL of the batch: its result, or the outcome of
-    its failure once handled (see the module docstring); raises ``_Defer`` when the
-    rest of the batch must wait."""
-    started = datetime.now(UTC)
-    try:
-        with bound_contextvars(url=url):
-            return work(url, depth)
+        for page in pages:
+            outcomes[_store_alone(task, page, batch)] += 1
+        return
+    except SoftTimeLimitExceeded:
+        _send_alone([_item(p) for p in pages], batch, retries=0)
+        outcomes["sent_alone"] += len(pages)
+        return
     except RETRYABLE as exc:
-        countdown = task.countdown(1, exc)
-        log.info(
-            "task_retrying",
-            url=url,
-            reason=failure_of(exc).reason,
-            retries=0,
-            countdown=round(countdown, 2),
-        )
+        for page in pages:
+            _retry_alone(task, _item(page), batch, exc)
+        outcomes["retrying"] += len(pages)
+        return
+    for page, done in zip(pages, stored, strict=True):
+        with bound_contextvars(url=page.order.url):
+            try:
+                outcomes[str(announce(page, done)["status"])] += 1
+            except SoftTimeLimitExceeded:
+                # Stored already: the hard limit is 30 s away, time enough to send
+                # the remaining pages' follow_links (the sweep covers a lost one).
+                outcomes[done.action.value] += 1
+
+
+def _store_alone(task: FetchBatchTask, page: FetchedPage, batch: Batch) -> str:
+    """One page of a batch whose shared transaction failed, on its own."""
+    url = page.order.url
+    started, subject = datetime.now(UTC), batch.subject(url)
+    with bound_contextvars(url=url), task.unit_of_work(subject):
+        try:
+            try:
+                [stored] = store_pages(task, [page])
+            except IntegrityError:
+                [stored] = store_pages(task, [page])  # see crawl_article
+            return str(announce(page, stored)["status"])
+        except PermanentError as exc:
+            return str(task.record_failure(subject, exc, started)["status"])
+        except SoftTimeLimitExceeded:
+            _send_alone([_item(page)], batch, retries=0)
+            return "sent_alone"
+        except RETRYABLE as exc:
+            _retry_alone(task, _item(page), batch, exc)
+            return "retrying"
+
+
+def _item(page: FetchedPage) -> Item:
+    return (page.order.url, page.order.depth)
+
+
+def _retry_alone(
+    task: FetchBatchTask, item: Item, batch: Batch, exc: BaseException
+) -> float:
+    """Send ``item`` alone as its first retry after the backoff ``exc`` calls for;
+    returns the countdown."""
+    countdown = task.countdown(1, exc)
+    log.info(
+        "task_retrying",
+        url=item[0],
+        reason=failure_of(exc).reason,
+        retries=0,
+        countdown=round(countdown, 2),
+    )
+    _send_alone([item], batch, retries=1, countdown=countdown)
+    return countdown
+
+
+def _send_alone(
+    items: list[Item], batch: Batch, *, retries: int, countdown: float = 0.0
+) -> None:
+    """Each of ``items`` as a ``fetch_article`` of its own, ``retries`` counted."""
+    for url, depth in items:
         kwargs = {
             "url": url,
             "depth": depth,
@@ -233,40 +296,10 @@ def _attempt(
             "feed_id": batch.feed_id,
             "force": batch.force,
         }
-        send(fetch_article, kwargs, countdown=countdown, retries=1)
-        if isinstance(exc, RateLimited):
-            raise _Defer(countdown, settled="retrying") from exc
-        return "retrying"
-    except SoftTimeLimitExceeded as exc:
-        subject = Subject(url=url, feed_id=batch.feed_id)
-        status = str(task.record_failure(subject, exc, started)["status"])
-        raise _Defer(0.0, settled=status) from exc
-    except Exception as exc:  # noqa: BLE001 - permanent failures and bugs: recorded
-        subject = Subject(url=url, feed_id=batch.feed_id)
-        return str(task.record_failure(subject, exc, started)["status"])
+        send(fetch_article, kwargs, countdown=countdown, retries=retries)
 
 
-def _defer_now() -> None:
-    raise _Defer(0.0, settled=None)
-
-
-def _defer(
-    stop: _Defer,
-    items: list[tuple[str, int]],
-    batch: Batch,
-    outcomes: Counter[str],
-) -> None:
-    """Settle the current URL as ``stop`` says and send the untried rest back."""
-    rest = items if stop.settled is None else items[1:]
-    if stop.settled is not None:
-        outcomes[stop.settled] += 1
-    _send_rest(rest, batch, countdown=stop.countdown)
-    outcomes["deferred"] += len(rest)
-
-
-def _send_rest(items: list[tuple[str, int]], batch: Batch, *, countdown: float) -> None:
-    if not items:
-        return
+def _send_batch(items: list[Item], batch: Batch, *, countdown: float) -> None:
     kwargs = {
         "urls": [[url, depth] for url, depth in items],
         "scope": batch.scope,

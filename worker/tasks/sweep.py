@@ -2,9 +2,10 @@
 
 Redis can lose messages (an embedded server restarted without persistence, FLUSHALL,
 a crash between commit and send). The frontier row survives: a URL pending for longer
-than twice the fetch task's hard limit plus the restore sweep is presumed lost and
-re-sent (RELIABILITY F4 and application rule 2). A URL whose message was only slow is
-fetched twice at worst, which the idempotent store absorbs.
+than twice the fetch tasks' hard limit plus the longest countdown and the restore
+sweep is presumed lost and re-sent (RELIABILITY F4 and application rule 2). A URL
+whose message was only slow is fetched twice at worst, which the idempotent store
+absorbs.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from celery import shared_task
 
 from schemas.enums import Stage
-from worker.app import TIME_LIMITS
+from worker.app import MAX_COUNTDOWN, TIME_LIMITS
 from worker.logs import get_logger
 from worker.store import frontier
 from worker.store.frontier import PendingUrl
@@ -28,7 +29,9 @@ _FETCH_HARD_LIMIT = max(
     TIME_LIMITS[name][1]
     for name in ("newsfeed.fetch_article", "newsfeed.fetch_articles")
 )
-STALE_AFTER = timedelta(seconds=2 * _FETCH_HARD_LIMIT + 30)
+# A URL sent on with a countdown (a retry, a deferred batch) waits up to MAX_COUNTDOWN
+# in its message without its pending clock being reset: that is not a lost message.
+STALE_AFTER = timedelta(seconds=2 * _FETCH_HARD_LIMIT + MAX_COUNTDOWN + 30)
 SWEEP_BATCH = 1000
 
 
