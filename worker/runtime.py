@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from worker.broker import with_db
+from worker.errors import RateLimited
 from worker.net.fetcher import Fetcher, FetchResult
 from worker.net.robots import RobotsPolicy
 from worker.pipeline.urls import host_of
@@ -83,14 +84,21 @@ class Runtime:
         headers: dict[str, str] | None = None,
         max_bytes: int | None = None,
     ) -> FetchResult:
-        """Fetch politely: robots.txt and the host rate are checked before each hop."""
-        return self.fetcher.fetch(
-            url,
-            headers=headers,
-            accept=accept,
-            max_bytes=max_bytes,
-            before_hop=self._before_hop,
-        )
+        """Fetch politely: robots.txt and the host rate are checked before each hop,
+        and a host that answers 429/503 with Retry-After is left alone that long by
+        every worker (RELIABILITY rule 4), not only by this URL's retry."""
+        try:
+            return self.fetcher.fetch(
+                url,
+                headers=headers,
+                accept=accept,
+                max_bytes=max_bytes,
+                before_hop=self._before_hop,
+            )
+        except RateLimited as exc:
+            if exc.retry_after:
+                self.rates.back_off(host_of(url), exc.retry_after)
+            raise
 
     def _before_hop(self, url: str) -> None:
         delay = self.robots.crawl_delay(url) if self.settings.obey_robots else 0.0
