@@ -6,7 +6,8 @@ Generates the site (bench/site.py) into a temporary folder, serves it on 127.0.0
 worker.devserver, and runs ``newsfeed crawl`` on its feeds as a subprocess with a fresh
 data directory (embedded Redis, SQLite). Per-host politeness is OFF for this loopback
 test host (NEWSFEED_HOST_MIN_INTERVAL=0) and private addresses are allowed for it; both
-are printed. Reports articles/s end to end, CPU seconds per article (the crawl's process
+are printed. Reports articles/s end to end and in steady state (between the 10th and
+90th percentile of the stores' finish times), CPU seconds per article (the crawl's process
 tree: CLI, Redis, worker parent and children; the in-process HTTP server separately),
 peak RSS of any single worker process, and then extraction pages/s on the same pages in
 this process. Only loopback is ever contacted.
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 from bench.site import feed_paths, generate_site
@@ -153,8 +155,16 @@ def run_crawl(
         failures = db.execute(
             "SELECT COUNT(*) FROM fetch_attempts WHERE reason IS NOT NULL"
         ).fetchone()[0]
+        finished = [
+            datetime.fromisoformat(row[0]).timestamp()
+            for row in db.execute(
+                "SELECT finished_at FROM fetch_attempts WHERE stage = 'fetch' "
+                "AND status = 'stored' ORDER BY finished_at"
+            )
+        ]
     return {
         "wall": wall,
+        "steady": steady_rate(finished),
         "stored": stored,
         "failures": failures,
         "crawl_cpu": _cpu(resource.getrusage(resource.RUSAGE_CHILDREN))
@@ -163,6 +173,16 @@ def run_crawl(
         "peak_rss_mib": sampler.peak_kib / 1024,
         **{f"cpu:{role}": seconds for role, seconds in sampler.cpu_by_role().items()},
     }
+
+
+def steady_rate(finished: list[float]) -> float:
+    """Articles/s between the 10th and 90th percentile of the stores' finish times:
+    the crawl's pace once running, without start-up and drain."""
+    if len(finished) < 10:
+        return 0.0
+    low, high = finished[len(finished) // 10], finished[len(finished) * 9 // 10]
+    count = len(finished) * 9 // 10 - len(finished) // 10
+    return count / (high - low) if high > low else 0.0
 
 
 def extraction_rate(root: Path) -> tuple[float, float]:
@@ -203,6 +223,10 @@ def main() -> None:
         ("failures recorded", f"{figures['failures']:.0f}"),
         ("wall time", f"{figures['wall']:.1f} s (start-up and drain included)"),
         ("end to end", f"{figures['stored'] / figures['wall']:.1f} articles/s"),
+        (
+            "steady state",
+            f"{figures['steady']:.1f} articles/s (10th to 90th percentile of stores)",
+        ),
         (
             "CPU per article",
             (
