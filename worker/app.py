@@ -8,6 +8,7 @@ The numbers follow ../shared/RELIABILITY.md ("Recommended settings").
 
 from __future__ import annotations
 
+import gc
 from datetime import timedelta
 from typing import Any
 
@@ -234,3 +235,24 @@ def _bind_task(task_id: str | None = None, task: Any = None, **_: Any) -> None:
 @signals.task_postrun.connect
 def _clear_task(**_: Any) -> None:
     clear_task_context()
+
+
+# A pool child's first generation collects every GC_THRESHOLD allocations instead of
+# every 700: a page's extraction allocates and frees tens of thousands of lxml proxies,
+# tuples and dicts, which reference counting frees on its own.
+GC_THRESHOLD = (50_000, 20, 100)
+
+
+@signals.worker_process_init.connect
+def _tune_gc(**_: Any) -> None:
+    """In each new pool child: freeze what it inherited from the parent (Celery,
+    SQLAlchemy, lxml, pydantic models: long-lived objects every full collection would
+    scan again) into the permanent generation, and collect young objects less often.
+
+    Measured with ``python -m bench.crawl --articles 3000`` (four runs each way):
+    CPU per article 10.8 -> 9.4 ms, steady state 195 -> 230 articles/s, peak RSS
+    unchanged. References: the ``gc.freeze`` documentation (its fork use case);
+    Instagram Engineering, "Dismissing Python Garbage Collection at Instagram" (2017).
+    """
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)

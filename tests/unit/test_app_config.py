@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
+from celery import signals
 
 from worker.app import (
+    GC_THRESHOLD,
     MAX_COUNTDOWN,
     PREFETCH_MULTIPLIER,
     RESTORE_INTERVAL,
@@ -93,3 +96,15 @@ def test_each_queue_has_its_own_exchange_so_a_message_lands_in_one_queue() -> No
         ("articles", "articles"),
         ("links", "links"),
     }
+
+
+def test_a_new_pool_child_freezes_what_it_inherits_and_collects_less_often() -> None:
+    before = gc.get_threshold()
+    try:
+        # As Celery does in each pool child it forks
+        signals.worker_process_init.send(sender=None)
+        assert gc.get_threshold() == GC_THRESHOLD
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
