@@ -7,10 +7,10 @@ worker.devserver, and runs ``newsfeed crawl`` on its feeds as a subprocess with 
 data directory (embedded Redis, SQLite). Per-host politeness is OFF for this loopback
 test host (NEWSFEED_HOST_MIN_INTERVAL=0) and private addresses are allowed for it; both
 are printed. Reports articles/s end to end and in steady state (between the 10th and
-90th percentile of the stores' finish times), CPU seconds per article (the crawl's process
-tree: CLI, Redis, worker parent and children; the in-process HTTP server separately),
-peak RSS of any single worker process, and then extraction pages/s on the same pages in
-this process. Only loopback is ever contacted.
+90th percentile of the stores' finish times), CPU seconds per article (the crawl's
+process tree: CLI, Redis, worker parent and children; the in-process HTTP server
+separately), peak RSS of any single worker process, and then extraction pages/s on the
+same pages in this process. Only loopback is ever contacted.
 """
 
 from __future__ import annotations
