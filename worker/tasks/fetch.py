@@ -1,10 +1,17 @@
 """fetch_article: download a page, extract the article, deduplicate, store, follow.
 
-Stage 3 and 4 of the pipeline. The pure work is ``extract_article``, ``dedup.decide``
-and the follow decision; this module loads, fetches through ``net``, and stores in one
-transaction: the article rows, the frontier and attempt rows, and the edges of the
-links that need no fetch (``follow.plan_follow``). After the commit it enqueues
-``follow_links`` with the candidates not seen yet, and only when there are some.
+Stage 3 and 4 of the pipeline, in three steps that ``fetch_articles``
+(``fetch_batch.py``) also uses for several pages at once:
+
+1. ``fetch_page``: fetch through ``net`` and do all the CPU work (the pure
+   ``extract_article``, the page's identity and fingerprint, the follow decision,
+   compression) outside any transaction;
+2. ``store_pages``: one transaction for any number of pages: ``dedup.decide`` on what
+   the database knows, the article rows, the frontier and attempt rows, and the edges
+   of the related links (``follow.plan_follow``);
+3. ``announce``: after the commit, ``follow_links`` with the candidates not seen yet
+   (only when there are some), and the log line.
+
 ``recrawl`` re-enters here with ``force=True``.
 """
 
