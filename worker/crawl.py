@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 import redis
 
-from schemas.enums import UrlState
 from schemas.messages import CrawlSummary
 from worker.errors import ContentError, NewsfeedError
 from worker.settings import get_settings
@@ -163,7 +162,7 @@ def _summary(started: datetime, seconds: float) -> CrawlSummary:
     engine = get_engine(get_settings().resolved_database_url())
     with session_scope(engine) as session:
         summary = reports.summary_since(session, started, seconds=seconds)
-        pending = frontier.count_by_state(session).get(UrlState.PENDING.value, 0)
+        pending = frontier.count_pending(session)
     if pending:
         print(
             f"{pending} URL(s) still pending (they resume on the next run)",

@@ -167,10 +167,3 @@ def count_pending(session: Session) -> int:
     """URLs waiting to be fetched (through the state index, not a table scan)."""
     query = sa_select(func.count()).where(col(CrawlUrl.state) == UrlState.PENDING.value)
     return int(session.execute(query).scalar_one())
-
-
-def count_by_state(session: Session) -> dict[str, int]:
-    rows = session.execute(
-        sa_select(col(CrawlUrl.state), func.count()).group_by(col(CrawlUrl.state))
-    ).all()
-    return {str(state): int(n) for state, n in rows}

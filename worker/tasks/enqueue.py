@@ -25,7 +25,8 @@ REPR_LIMIT = 1024  # celery.app.amqp.AMQP.kwargsrepr_maxsize
 # A batch message stays under 8 KiB however long its URLs are (RELIABILITY L2): URLs
 # join a batch while their characters fit in this, and a longer URL travels alone.
 # The URLs appear twice in a message (the kwargs, base64-encoded, and up to 1 KiB of
-# kwargsrepr); the largest message at this limit measured 7.1 KiB on Redis.
+# kwargsrepr); tests/integration/test_enqueue.py publishes the largest such batch to
+# Redis and checks its size.
 BATCH_URL_CHARS = 3072
 
 
@@ -43,7 +44,6 @@ def enqueue_fetches(
     fetch bypass the already-stored check (recrawl).
     """
     from worker.tasks.fetch import fetch_article  # noqa: PLC0415 - import cycle
-    from worker.tasks.fetch_batch import fetch_articles  # noqa: PLC0415
 
     if not urls:
         return 0
@@ -58,23 +58,24 @@ def enqueue_fetches(
     with fetch_article.app.producer_or_acquire() as producer:
         for batch in batches(won, size=size):
             first = batch[0]
+            scope, feed_id = first.scope_domain, first.feed_id
             if len(batch) == 1:
-                kwargs: dict[str, Any] = {
-                    "url": first.url,
-                    "depth": first.depth,
-                    "scope": first.scope_domain,
-                    "feed_id": first.feed_id,
-                    "force": force,
-                }
-                send(fetch_article, kwargs, producer=producer)
-                continue
-            kwargs = {
-                "urls": [[u.url, u.depth] for u in batch],
-                "scope": first.scope_domain,
-                "feed_id": first.feed_id,
-                "force": force,
-            }
-            send(fetch_articles, kwargs, producer=producer)
+                send_fetch(
+                    first.url,
+                    first.depth,
+                    scope=scope,
+                    feed_id=feed_id,
+                    force=force,
+                    producer=producer,
+                )
+            else:
+                send_batch(
+                    [(u.url, u.depth) for u in batch],
+                    scope=scope,
+                    feed_id=feed_id,
+                    force=force,
+                    producer=producer,
+                )
     return len(won)
 
 
@@ -95,6 +96,48 @@ def batches(urls: Sequence[PendingUrl], *, size: int) -> Iterator[list[PendingUr
             chars += len(url.url)
         if batch:
             yield batch
+
+
+def send_fetch(
+    url: str,
+    depth: int,
+    *,
+    scope: str | None,
+    feed_id: int | None,
+    force: bool,
+    **options: Any,
+) -> None:
+    """Send one ``fetch_article`` (``options`` go to ``apply_async``)."""
+    from worker.tasks.fetch import fetch_article  # noqa: PLC0415 - import cycle
+
+    kwargs = {
+        "url": url,
+        "depth": depth,
+        "scope": scope,
+        "feed_id": feed_id,
+        "force": force,
+    }
+    send(fetch_article, kwargs, **options)
+
+
+def send_batch(
+    items: Sequence[tuple[str, int]],
+    *,
+    scope: str | None,
+    feed_id: int | None,
+    force: bool,
+    **options: Any,
+) -> None:
+    """Send one ``fetch_articles`` for ``items`` ((url, depth) each, one site)."""
+    from worker.tasks.fetch_batch import fetch_articles  # noqa: PLC0415 - cycle
+
+    kwargs = {
+        "urls": [[url, depth] for url, depth in items],
+        "scope": scope,
+        "feed_id": feed_id,
+        "force": force,
+    }
+    send(fetch_articles, kwargs, **options)
 
 
 def send(task: Task[Any, Any], kwargs: dict[str, Any], **options: Any) -> None:

@@ -123,24 +123,16 @@ def fetch_article(
     return crawl_article(self, order)
 
 
-def crawl_article(
-    task: FetchTask, order: FetchOrder, *, checked: bool = False
-) -> dict[str, Any]:
-    """Fetch, extract and store one page; ``checked``: the caller has already found
-    the URL not stored (``known_articles``)."""
-    if not (order.force or checked):
+def crawl_article(task: FetchTask, order: FetchOrder) -> dict[str, Any]:
+    """Fetch, extract and store one page, unless it is stored already (and ``force``
+    is off)."""
+    if not order.force:
         known = known_articles(task.runtime, [order.url]).get(order.url)
         if known is not None:
             log.info("article_known", article_id=known)
             return {"status": "known", "article_id": known}
     page = fetch_page(task, order)
-    try:
-        [stored] = store_pages(task, [page])
-    except IntegrityError:
-        # Another worker stored the same story between our read and our write; the
-        # second pass sees its rows and decides duplicate/unchanged (warehouse db.py).
-        [stored] = store_pages(task, [page])
-    return announce(page, stored)
+    return announce(page, store_page(task, page))
 
 
 @dataclass(frozen=True)
@@ -195,6 +187,17 @@ def store_pages(task: FetchTask, pages: Sequence[FetchedPage]) -> list[Stored]:
     now = datetime.now(UTC)
     with task.runtime.session() as session:
         return [_store(session, task, page, now) for page in pages]
+
+
+def store_page(task: FetchTask, page: FetchedPage) -> Stored:
+    """Store one page in its own transaction."""
+    try:
+        [stored] = store_pages(task, [page])
+    except IntegrityError:
+        # Another worker stored the same story between our read and our write; the
+        # second pass sees its rows and decides duplicate/unchanged (warehouse db.py).
+        [stored] = store_pages(task, [page])
+    return stored
 
 
 def announce(page: FetchedPage, stored: Stored) -> dict[str, Any]:

@@ -51,14 +51,14 @@ from worker.logs import get_logger
 from worker.pipeline.urls import canonical_url
 from worker.settings import MIB
 from worker.tasks.base import RETRYABLE, Subject, elapsed_ms, failure_of
-from worker.tasks.enqueue import send
+from worker.tasks.enqueue import send_batch, send_fetch
 from worker.tasks.fetch import (
     FetchedPage,
     FetchTask,
     announce,
-    fetch_article,
     fetch_page,
     known_articles,
+    store_page,
     store_pages,
     to_order,
 )
@@ -139,6 +139,7 @@ def _run(
 ) -> None:
     budget = task.runtime.settings.fetch_batch_seconds
     fetched: list[FetchedPage] = []
+    held = 0  # bytes of the pages in ``fetched``
     next_up, countdown = 0, 0.0  # todo[next_up:] is not tried yet
     try:
         for i, (url, depth) in enumerate(todo):
@@ -155,14 +156,21 @@ def _run(
                 outcomes[page] += 1
                 continue
             fetched.append(page)
-            if sum(p.bytes_read for p in fetched) >= FLUSH_BYTES:
+            held += page.bytes_read
+            if held >= FLUSH_BYTES:
                 _store_all(task, fetched, batch, outcomes)
-                fetched = []
+                fetched, held = [], 0
         _store_all(task, fetched, batch, outcomes)
     finally:
         rest = todo[next_up:]
         if rest:
-            _send_batch(rest, batch, countdown=countdown)
+            send_batch(
+                rest,
+                scope=batch.scope,
+                feed_id=batch.feed_id,
+                force=batch.force,
+                countdown=countdown,
+            )
             outcomes["deferred"] += len(rest)
 
 
@@ -248,11 +256,7 @@ def _store_alone(task: FetchBatchTask, page: FetchedPage, batch: Batch) -> str:
     started, subject = datetime.now(UTC), batch.subject(url)
     with bound_contextvars(url=url), task.unit_of_work(subject):
         try:
-            try:
-                [stored] = store_pages(task, [page])
-            except IntegrityError:
-                [stored] = store_pages(task, [page])  # see crawl_article
-            return str(announce(page, stored)["status"])
+            return str(announce(page, store_page(task, page))["status"])
         except PermanentError as exc:
             return str(task.record_failure(subject, exc, started)["status"])
         except SoftTimeLimitExceeded:
@@ -289,21 +293,12 @@ def _send_alone(
 ) -> None:
     """Each of ``items`` as a ``fetch_article`` of its own, ``retries`` counted."""
     for url, depth in items:
-        kwargs = {
-            "url": url,
-            "depth": depth,
-            "scope": batch.scope,
-            "feed_id": batch.feed_id,
-            "force": batch.force,
-        }
-        send(fetch_article, kwargs, countdown=countdown, retries=retries)
-
-
-def _send_batch(items: list[Item], batch: Batch, *, countdown: float) -> None:
-    kwargs = {
-        "urls": [[url, depth] for url, depth in items],
-        "scope": batch.scope,
-        "feed_id": batch.feed_id,
-        "force": batch.force,
-    }
-    send(fetch_articles, kwargs, countdown=countdown)
+        send_fetch(
+            url,
+            depth,
+            scope=batch.scope,
+            feed_id=batch.feed_id,
+            force=batch.force,
+            countdown=countdown,
+            retries=retries,
+        )
