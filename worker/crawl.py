@@ -1,9 +1,10 @@
 """``newsfeed crawl``: run the whole pipeline once, until the queues drain.
 
 Starts the broker (embedded unless ``REDIS_URL``) and a worker exactly as ``up`` does,
-seeds the crawl — each URL is sniffed once: a feed is added and polled, anything else is
-fetched as an article page — then shows progress until every queue and the unacked set
-stay empty, stops the worker warmly and prints a summary from the database.
+seeds the crawl while the worker boots — each URL is sniffed once: a feed is added and
+polled, anything else is fetched as an article page — then shows progress until every
+queue and the unacked set stay empty, stops the worker (its idle pool at once, see
+``Service.stop``; warmly when interrupted) and prints a summary from the database.
 """
 
 from __future__ import annotations
@@ -37,16 +38,20 @@ def run_crawl(urls: list[str], args: argparse.Namespace, *, show: bool) -> int:
     service = Service(settings, log_path=log_path)
     install_stop_handlers()
     started, t0 = datetime.now(UTC), time.monotonic()
+    drained = False
     try:
         redis_url = service.start_broker(appendonly=True)
+        # The worker takes a second or two to import and fork its pool: it does so
+        # while the feeds are fetched and seeded, which is safe now that the schema
+        # is current (a message left from an earlier run may be taken at once).
+        service.start_worker(concurrency=args.concurrency or settings.concurrency)
         seeded = _seed(urls, redis_url)
         print(f"seeded {seeded}; worker log: {log_path}", file=sys.stderr)
-        service.start_worker(concurrency=args.concurrency or settings.concurrency)
-        _wait_until_drained(service, redis_url, timeout=args.timeout)
+        drained = _wait_until_drained(service, redis_url, timeout=args.timeout)
     except KeyboardInterrupt:
         print("\ninterrupted; stopping (queued work is kept)", file=sys.stderr)
     finally:
-        service.stop()
+        service.stop(idle=drained)
     summary = _summary(started, time.monotonic() - t0)
     _print_summary(summary)
     if show:
@@ -108,7 +113,8 @@ def _seed(urls: list[str], redis_url: str) -> str:
     return f"{len(feed_ids)} feed(s), {len(pages)} page(s)"
 
 
-def _wait_until_drained(service: Service, redis_url: str, *, timeout: float) -> None:
+def _wait_until_drained(service: Service, redis_url: str, *, timeout: float) -> bool:
+    """Show progress until the queues drain (True) or ``timeout`` passes (False)."""
     from worker.service import is_drained, queue_depths  # noqa: PLC0415
 
     client = redis.Redis.from_url(redis_url)
@@ -120,7 +126,7 @@ def _wait_until_drained(service: Service, redis_url: str, *, timeout: float) -> 
             if (problem := service.failed_child()) is not None:
                 raise NewsfeedError(problem)
             if is_drained(client):
-                break
+                return True
             if time.monotonic() - last >= every:
                 last = time.monotonic()
                 depths = queue_depths(client)
@@ -137,8 +143,8 @@ def _wait_until_drained(service: Service, redis_url: str, *, timeout: float) -> 
                     file=sys.stderr,
                 )
             time.sleep(0.2)
-        else:
-            print(f"\ntimeout after {timeout:.0f}s; stopping", file=sys.stderr)
+        print(f"\ntimeout after {timeout:.0f}s; stopping", file=sys.stderr)
+        return False
     finally:
         if tty:
             print(file=sys.stderr)

@@ -4,12 +4,14 @@ Used by ``newsfeed up`` (run until Ctrl-C) and ``newsfeed crawl`` (run until the
 drain). Children are started with ``celery -A worker …`` exactly as docker-compose runs
 them, with ``REDIS_URL`` pointing at the broker, so what is tested here is what runs in
 production. Stopping sends SIGTERM (Celery's warm shutdown: running tasks finish,
-reserved messages go back to the queue) and waits; nothing queued is lost.
+reserved messages go back to the queue) and waits; nothing queued is lost. A caller that
+saw the queues drain may say so, and the idle pool is then ended at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -29,6 +31,7 @@ from worker.settings import Settings, export_to_environment
 # crawl's tasks are short. Past this we escalate to SIGKILL (the messages are
 # redelivered: acks_late).
 STOP_TIMEOUT = 60.0
+IDLE_STOP_TIMEOUT = 5.0
 
 
 @dataclass
@@ -106,11 +109,24 @@ class Service:
                 return f"{name} exited with status {process.returncode}"
         return None
 
-    def stop(self) -> None:
-        """Warm-shut every child down, then the embedded broker."""
+    def stop(self, *, idle: bool = False) -> None:
+        """Warm-shut every child down, then the embedded broker.
+
+        ``idle`` says the caller saw every queue and the unacked set stay empty, so
+        no task is running or reserved: the worker's pool processes then get the
+        SIGTERM too and exit at once, instead of each sleeping out billiard's
+        one-second pause before exit while the worker waits for them (a drained
+        ``crawl`` stopped in about 2 s, now in about 1 s). Without it, only the
+        worker is signalled: its running tasks finish and its reserved messages go
+        back to the queue.
+        """
         for _, process in self.children:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
+        if idle:
+            for name, process in self.children:
+                if name == "worker":
+                    _end_idle_pool(process)
         deadline = time.monotonic() + STOP_TIMEOUT
         for _, process in self.children:
             try:
@@ -124,6 +140,33 @@ class Service:
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
+
+
+def _end_idle_pool(worker: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the pool processes of a warm-stopping, idle worker until it exits.
+
+    A pool process killed before the worker has closed its pool is replaced, and
+    the replacement is killed on the next round; once the pool is closed, the
+    worker sees its processes gone and exits. Bounded by ``IDLE_STOP_TIMEOUT``,
+    after which ``stop`` waits as usual.
+    """
+    deadline = time.monotonic() + IDLE_STOP_TIMEOUT
+    while worker.poll() is None and time.monotonic() < deadline:
+        _signal_children(worker.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.wait(timeout=0.1)
+
+
+def _signal_children(pid: int, signum: int) -> None:
+    """Send ``signum`` to the direct children of ``pid`` (Linux ``/proc``; elsewhere
+    nothing is sent and the caller's warm stop just takes longer)."""
+    try:
+        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return
+    for child in listed.split():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(child), signum)
 
 
 def queue_depths(client: redis.Redis) -> dict[str, int]:

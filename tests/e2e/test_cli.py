@@ -82,6 +82,29 @@ def test_crawl_sample_stores_and_shows_the_sample_sites_articles(
     for headline, _ in stored:
         assert str(headline) in result.stdout
     assert "failures: none" in result.stdout
+    # and its worker and pool processes are gone, stopped without an error logged
+    assert _processes_of(tmp_path) == []
+    assert not [
+        line
+        for line in (tmp_path / "crawl.log").read_text().splitlines()
+        if line.startswith("{") and json.loads(line)["level"] in {"error", "critical"}
+    ]
+
+
+def _processes_of(data_dir: Path) -> list[int]:
+    """Live processes started with ``NEWSFEED_DATA_DIR=data_dir`` or naming a file
+    in it (redis-server rewrites its environment with its title), from Linux /proc."""
+    marker = f"NEWSFEED_DATA_DIR={data_dir}".encode()
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            environ = (entry / "environ").read_bytes()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:  # gone meanwhile, or not ours
+            continue
+        if marker in environ.split(b"\0") or str(data_dir).encode() in command:
+            found.append(int(entry.name))
+    return found
 
 
 def test_up_serves_flower_with_auth_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
