@@ -6,6 +6,7 @@ Schema comes only from Alembic; every write is an idempotent upsert on a unique 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from schemas import Article, FetchAttempt, Revision, UrlAlias
-from schemas.messages import ExtractedArticle
+from schemas.enums import LinkKind
+from schemas.messages import Author, ExtractedArticle, RelatedLink
 from tests.support.database import BACKENDS, backend_param, fresh_database
 from worker.pipeline.dedup import StoreAction, decide
 from worker.store import articles, attempts, feeds, frontier
@@ -290,3 +292,24 @@ def test_new_unchanged_revised_and_duplicate_pages_leave_the_right_rows(
         assert article is not None
         assert article.revision_count == 2
         assert article.body_text == "one two three"
+
+
+def test_a_revision_keeps_the_whole_extracted_article(engine: Engine) -> None:
+    # Given an article with non-ASCII text, an author record and a related link
+    url = "https://a.example/brücke"
+    extracted = ExtractedArticle(
+        url=url,
+        headline="Über die Brücke — «café» 東京",
+        body_text="Straße\n\nZoë’s “quote”",
+        authors=(Author(name="Zoë Ñandú", role="Head of Kraków desk"),),
+        published_at=NOW,
+        links=(RelatedLink(url=url + "/2", kind=LinkKind.TEASER, anchor_text="Més"),),
+        word_count=3,
+    )
+    page = replace(_page(url, "", fingerprint="f", content="c"), extracted=extracted)
+    # When it is stored
+    _save(engine, page)
+    # Then its revision's JSON reads back as the same article
+    with Session(engine) as session:
+        revision = session.exec(select(Revision)).one()
+        assert ExtractedArticle.model_validate(revision.extracted) == extracted
