@@ -32,6 +32,7 @@ from worker.settings import Settings, export_to_environment
 # redelivered: acks_late).
 STOP_TIMEOUT = 60.0
 IDLE_STOP_TIMEOUT = 5.0
+POOL_CLOSE_GRACE = 0.2  # seconds a stopping worker takes to close its pool (ms here)
 
 
 @dataclass
@@ -145,12 +146,16 @@ class Service:
 def _end_idle_pool(worker: subprocess.Popen[bytes]) -> None:
     """SIGTERM the pool processes of a warm-stopping, idle worker until it exits.
 
-    A pool process killed before the worker has closed its pool is replaced, and
-    the replacement is killed on the next round; once the pool is closed, the
-    worker sees its processes gone and exits. Bounded by ``IDLE_STOP_TIMEOUT``,
-    after which ``stop`` waits as usual.
+    The worker first gets ``POOL_CLOSE_GRACE`` to act on its own SIGTERM and close
+    its pool: a pool process that dies while the pool still runs is logged as an
+    error and replaced. Should that happen anyway (a starved machine), the
+    replacement is ended on the next round; once the pool is closed, the worker
+    sees its processes gone and exits. Bounded by ``IDLE_STOP_TIMEOUT``, after
+    which ``stop`` waits as usual.
     """
     deadline = time.monotonic() + IDLE_STOP_TIMEOUT
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        worker.wait(timeout=POOL_CLOSE_GRACE)
     while worker.poll() is None and time.monotonic() < deadline:
         _signal_children(worker.pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -158,13 +163,14 @@ def _end_idle_pool(worker: subprocess.Popen[bytes]) -> None:
 
 
 def _signal_children(pid: int, signum: int) -> None:
-    """Send ``signum`` to the direct children of ``pid`` (Linux ``/proc``; elsewhere
-    nothing is sent and the caller's warm stop just takes longer)."""
-    try:
-        listed = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return
-    for child in listed.split():
+    """Send ``signum`` to the direct children of ``pid``, forked by any of its
+    threads (Linux ``/proc``; elsewhere nothing is sent and the caller's warm stop
+    just takes longer)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):  # a thread or the process just ended
+            children += (task / "children").read_text().split()
+    for child in children:
         with contextlib.suppress(ProcessLookupError):
             os.kill(int(child), signum)
 
