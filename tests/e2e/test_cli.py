@@ -83,11 +83,15 @@ def test_crawl_sample_stores_and_shows_the_sample_sites_articles(
         assert str(headline) in result.stdout
     assert "failures: none" in result.stdout
     # and its worker and pool processes are gone, stopped without an error logged
-    assert _processes_of(tmp_path) == []
+    if Path("/proc/self").exists():
+        assert _processes_of(tmp_path) == []
     assert not [
         line
         for line in (tmp_path / "crawl.log").read_text().splitlines()
-        if line.startswith("{") and json.loads(line)["level"] in {"error", "critical"}
+        if (line.startswith("{") and json.loads(line)["level"] in {"error", "critical"})
+        # billiard's own logger is not ours: it writes plain text
+        or "exited with" in line
+        or line.startswith("Traceback")
     ]
 
 
@@ -102,7 +106,7 @@ def _processes_of(data_dir: Path) -> list[int]:
             command = (entry / "cmdline").read_bytes()
         except OSError:  # gone meanwhile, or not ours
             continue
-        if marker in environ.split(b"\0") or str(data_dir).encode() in command:
+        if marker in environ.split(b"\0") or f"{data_dir}/".encode() in command:
             found.append(int(entry.name))
     return found
 
