@@ -203,6 +203,28 @@ def test_a_url_enters_the_frontier_once(engine: Engine) -> None:
         assert frontier.add_pending(session, urls, now=NOW) == []
 
 
+def test_only_unknown_urls_are_added_from_a_long_list(engine: Engine) -> None:
+    """More URLs than one look-up chunk, known ones spread through the list."""
+
+    def pending(i: int) -> PendingUrl:
+        return PendingUrl(
+            url=f"https://a.example/{i}", depth=0, scope_domain="a.example"
+        )
+
+    known = [pending(i) for i in range(0, 1500, 3)]
+    with session_scope(engine) as session:
+        assert len(frontier.add_pending(session, known, now=NOW)) == 500
+    everything = [pending(i) for i in range(1500)]
+    with session_scope(engine) as session:
+        new = frontier.add_pending(session, everything, now=NOW)
+    assert [u.url for u in new] == [u.url for u in everything if u not in known]
+    with session_scope(engine) as session:
+        assert (
+            len(frontier.known_hashes(session, [u.url_hash for u in everything]))
+            == 1500
+        )
+
+
 def test_stale_pending_urls_are_taken_for_the_sweep(engine: Engine) -> None:
     url = PendingUrl(url="https://a.example/lost", depth=0, scope_domain="a.example")
     with session_scope(engine) as session:

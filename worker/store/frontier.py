@@ -43,13 +43,24 @@ _FINISH = update(_TABLE).where(_TABLE.c.url_hash == bindparam("key"))
 _KNOWN = sa_select(_TABLE.c.url_hash).where(
     _TABLE.c.url_hash.in_(bindparam("hashes", expanding=True))
 )
+_KNOWN_CHUNK = 500
 
 
 def add_pending(
     session: Session, urls: Sequence[PendingUrl], *, now: datetime
 ) -> list[PendingUrl]:
-    """Insert the URLs not seen before; return exactly those, for the caller to send."""
-    unique = {u.url_hash: u for u in reversed(urls)}  # first occurrence wins
+    """Insert the URLs not seen before; return exactly those, in the order given, for
+    the caller to send.
+
+    Most URLs a page or a re-polled feed links to are known already: one look-up of
+    their hashes spares the insert's per-row parameter processing for those (a
+    frontier row is never deleted, so a URL known now would conflict anyway). The
+    insert's ``ON CONFLICT DO NOTHING`` still decides between racing discoverers.
+    """
+    unique: dict[str, PendingUrl] = {}
+    for u in urls:
+        unique.setdefault(u.url_hash, u)  # the first occurrence, in the given order
+    known = known_hashes(session, list(unique))
     rows = [
         {
             "url": u.url,
@@ -65,6 +76,7 @@ def add_pending(
             "updated_at": now,
         }
         for key, u in unique.items()
+        if key not in known
     ]
     inserted = insert_ignore(
         session, CrawlUrl, rows, conflict_columns=("url_hash",), returning=("url_hash",)
@@ -90,10 +102,15 @@ def ensure_pending(session: Session, url: PendingUrl, *, now: datetime) -> None:
 
 
 def known_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
-    if not hashes:
-        return set()
-    found = session.connection().execute(_KNOWN, {"hashes": list(hashes)})
-    return {row[0] for row in found}
+    """Those of ``hashes`` that have a frontier row, in whatever state."""
+    found: set[str] = set()
+    connection = session.connection()
+    # In chunks: SQLite caps a statement's parameters (32,766; 999 before 3.32) and
+    # a sitemap brings 50,000 URLs.
+    for start in range(0, len(hashes), _KNOWN_CHUNK):
+        chunk = list(hashes[start : start + _KNOWN_CHUNK])
+        found.update(row[0] for row in connection.execute(_KNOWN, {"hashes": chunk}))
+    return found
 
 
 def pending_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
