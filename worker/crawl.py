@@ -1,10 +1,11 @@
 """``newsfeed crawl``: run the whole pipeline once, until the queues drain.
 
 Starts the broker (embedded unless ``REDIS_URL``) and a worker exactly as ``up`` does,
-seeds the crawl while the worker boots — each URL is sniffed once: a feed is added and
-polled, anything else is fetched as an article page — then shows progress until every
-queue and the unacked set stay empty, stops the worker (its idle pool at once, see
-``Service.stop``; warmly when interrupted) and prints a summary from the database.
+brings the schema up to date and seeds the crawl while the worker boots — each URL is
+sniffed once: a feed is added and polled, anything else is fetched as an article page
+— then shows progress until every queue and the unacked set stay empty, stops the
+worker (its idle pool at once, see ``Service.stop``; warmly when interrupted) and
+prints a summary from the database.
 """
 
 from __future__ import annotations
@@ -30,21 +31,27 @@ PLAIN_PROGRESS_EVERY = 5.0  # … and in a log file
 
 def run_crawl(urls: list[str], args: argparse.Namespace, *, show: bool) -> int:
     from worker.service import Service, install_stop_handlers  # noqa: PLC0415
-    from worker.store.migrate import upgrade  # noqa: PLC0415
 
     settings = get_settings()
-    upgrade(settings.resolved_database_url())
     log_path = settings.data_dir.resolve() / "crawl.log"
     service = Service(settings, log_path=log_path)
     install_stop_handlers()
     started, t0 = datetime.now(UTC), time.monotonic()
     drained = False
+    concurrency = args.concurrency or settings.concurrency
     try:
         redis_url = service.start_broker(appendonly=True)
         # The worker takes a second or two to import and fork its pool: it does so
-        # while the feeds are fetched and seeded, which is safe now that the schema
-        # is current (a message left from an earlier run may be taken at once).
-        service.start_worker(concurrency=args.concurrency or settings.concurrency)
+        # while the schema is brought up to date and the feeds are seeded, when
+        # that is safe.
+        worker_first = worker_may_start_first(service, redis_url)
+        if worker_first:
+            service.start_worker(concurrency=concurrency)
+        from worker.store.migrate import upgrade  # noqa: PLC0415 - Alembic is slow to import
+
+        upgrade(settings.resolved_database_url())
+        if not worker_first:
+            service.start_worker(concurrency=concurrency)
         seeded = _seed(urls, redis_url)
         print(f"seeded {seeded}; worker log: {log_path}", file=sys.stderr)
         drained = _wait_until_drained(service, redis_url, timeout=args.timeout)
@@ -111,6 +118,25 @@ def _seed(urls: list[str], redis_url: str) -> str:
             kwargs={"url": p.url, "depth": 0, "scope": p.scope_domain, "force": True},
         )
     return f"{len(feed_ids)} feed(s), {len(pages)} page(s)"
+
+
+def worker_may_start_first(service: Service, redis_url: str) -> bool:
+    """Whether the worker may start before the schema is brought up to date.
+
+    A task must not run against an old schema, so only when no task can reach the
+    worker until this process seeds the crawl: the broker is the embedded one
+    (nothing else publishes to it) and holds no message, queued or unacknowledged,
+    left from an earlier run.
+    """
+    from worker.service import queue_depths  # noqa: PLC0415
+
+    if service.embedded is None:
+        return False
+    client = redis.Redis.from_url(redis_url)
+    try:
+        return not any(queue_depths(client).values())
+    finally:
+        client.close()
 
 
 def _wait_until_drained(service: Service, redis_url: str, *, timeout: float) -> bool:
