@@ -65,7 +65,7 @@ VERBS = [
 ]
 
 
-def _sentence(rng: random.Random) -> str:
+def sentence(rng: random.Random) -> str:
     words = [rng.choice(NOUNS) for _ in range(rng.randint(14, 26))]
     words[2] = rng.choice(VERBS)
     return " ".join(words).capitalize() + "."
@@ -73,7 +73,7 @@ def _sentence(rng: random.Random) -> str:
 
 def _story(i: int, n: int, rng: random.Random) -> Story:
     paragraphs = [
-        " ".join(_sentence(rng) for _ in range(rng.randint(2, 4)))
+        " ".join(sentence(rng) for _ in range(rng.randint(2, 4)))
         for _ in range(rng.randint(5, 10))
     ]
     return Story(
@@ -81,7 +81,7 @@ def _story(i: int, n: int, rng: random.Random) -> Story:
         section=rng.choice(SECTIONS),
         headline=f"{rng.choice(NOUNS).capitalize()} {rng.choice(VERBS)} plan for "
         f"the {rng.choice(NOUNS)} (report {i})",
-        standfirst=_sentence(rng),
+        standfirst=sentence(rng),
         author=rng.choice(list(AUTHORS)),
         published=f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:15:00+01:00",
         paragraphs=paragraphs,
@@ -102,7 +102,7 @@ def _furniture(rng: random.Random, n: int) -> str:
         for k in range(8)
     )
     most_read = "".join(
-        f'<li><a href="/news/story-{rng.randrange(n)}.html">{_sentence(rng)}</a></li>'
+        f'<li><a href="/news/story-{rng.randrange(n)}.html">{sentence(rng)}</a></li>'
         for _ in range(10)
     )
     footer = "".join(

@@ -1,13 +1,17 @@
-"""How a document names its own encoding: the Content-Type charset and the BOM.
+"""How a document names its own encoding: the Content-Type charset and the BOM; and,
+when it names none that fits, the encoding its bytes look like.
 
 Pure, so that the fetcher (``worker.net``), the HTML decoder and the feed decoder read
-both the same way. RFC 9110 §8.3 (Content-Type); Unicode §23.8 and XML 1.0 Appendix F
-(byte-order marks).
+all three the same way. RFC 9110 §8.3 (Content-Type); Unicode §23.8 and XML 1.0
+Appendix F (byte-order marks); WHATWG Encoding §4.2 (windows-1252 as the web's
+default legacy encoding).
 """
 
 from __future__ import annotations
 
 import codecs
+
+from charset_normalizer import from_bytes
 
 # Longest first: the UTF-32 LE mark starts with the UTF-16 LE one.
 BOMS = (
@@ -26,6 +30,40 @@ def sniff_bom(data: bytes) -> tuple[str | None, int]:
         if data.startswith(mark):
             return name, len(mark)
     return None, 0
+
+
+def mostly_utf8(data: bytes) -> str | None:
+    """``data`` read as UTF-8 with U+FFFD for its invalid bytes, if it has more valid
+    multi-byte characters than invalid bytes; else ``None``.
+
+    A UTF-8 document with a few stray bytes (a Latin-1 "ñ" pasted in) is still UTF-8:
+    read so, as a browser would, rather than guessed at, which would turn every "é"
+    of it into "Ã©".
+    """
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd")
+    valid = len(text) - len(text.encode("ascii", "ignore")) - invalid
+    return text if valid > invalid else None
+
+
+def detect_encoding(data: bytes) -> str | None:
+    """The encoding charset_normalizer finds most likely for ``data``, or ``None``.
+
+    Text with few non-ASCII bytes leaves several Latin code pages tied (the same
+    chaos and coherence: an "ï" is as plausible in windows-1250 as in windows-1252);
+    the tie goes to windows-1252, the web's commonest legacy encoding, rather than
+    to whichever code page sorts first.
+    """
+    matches = list(from_bytes(data))
+    if not matches:
+        return None
+    best = matches[0]
+    tied = {
+        match.encoding
+        for match in matches
+        if (match.chaos, match.coherence) == (best.chaos, best.coherence)
+    }
+    return "cp1252" if "cp1252" in tied else best.encoding
 
 
 def parse_content_type(value: str | None) -> tuple[str, str | None]:

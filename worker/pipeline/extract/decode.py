@@ -5,8 +5,11 @@ The order is the one the extractor promises its callers:
 1. the ``charset`` argument (the HTTP ``Content-Type`` parameter),
 2. a byte order mark,
 3. a ``<meta charset>`` or ``<meta http-equiv="Content-Type">`` in the first bytes,
-4. detection with charset_normalizer,
-5. UTF-8 with replacement characters.
+4. UTF-8 with replacement characters for a page that is mostly UTF-8 (more valid
+   multi-byte characters than invalid bytes: a few stray bytes pasted in),
+5. detection with charset_normalizer (a tie between Latin code pages goes to
+   windows-1252),
+6. UTF-8 with replacement characters.
 
 Each declared encoding (1 and 3) is tried strictly and skipped when the bytes do not
 decode with it, so a page that lies about its charset falls through to detection
@@ -26,9 +29,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from charset_normalizer import from_bytes
-
-from worker.pipeline.content_type import sniff_bom
+from worker.pipeline.content_type import detect_encoding, mostly_utf8, sniff_bom
 
 # WHATWG's prescan looks at the first 1024 bytes; real pages put a long <head> before
 # the meta often enough that a little more is worth reading. Still a bounded cost.
@@ -81,10 +82,16 @@ def _decode_bytes(data: bytes, charset: str | None) -> tuple[str, str | None]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    return _undeclared_text(data), None
+
+
+def _undeclared_text(data: bytes) -> str:
+    """Steps 4 to 6: bytes that no declaration and no strict UTF-8 reading fit."""
+    text = mostly_utf8(data)
+    if text is not None:
+        return text
     detected = _detected_encoding(data)
-    if detected is not None:
-        return data.decode(detected, errors="replace"), None
-    return data.decode("utf-8", errors="replace"), None
+    return data.decode(detected or "utf-8", errors="replace")
 
 
 def _meta_charset(head: bytes) -> str | None:
@@ -117,11 +124,11 @@ def _python_codec(label: str) -> str:
 
 
 def _detected_encoding(data: bytes) -> str | None:
-    best = from_bytes(data[:_DETECTION_SAMPLE_BYTES]).best()
-    if best is None:
+    found = detect_encoding(data[:_DETECTION_SAMPLE_BYTES])
+    if found is None:
         return None
     try:
-        codecs.lookup(best.encoding)
+        codecs.lookup(found)
     except LookupError:
         return None
-    return best.encoding
+    return found

@@ -50,9 +50,7 @@ import codecs
 import re
 from dataclasses import dataclass
 
-import charset_normalizer
-
-from worker.pipeline.content_type import sniff_bom
+from worker.pipeline.content_type import detect_encoding, mostly_utf8, sniff_bom
 
 __all__ = ["Decoded", "decode_document"]
 
@@ -124,29 +122,8 @@ def _is_multibyte_utf8(data: bytes) -> bool:
     return not data.isascii() and _decodes(data, "utf-8") is not None
 
 
-def _mostly_utf8(data: bytes) -> str | None:
-    # A UTF-8 document with a few stray bytes (a Latin-1 "ñ" pasted in) is still
-    # UTF-8: more valid multi-byte characters than invalid bytes. Read it as UTF-8
-    # with U+FFFD for the strays, as a browser would, rather than guess again.
-    text = data.decode("utf-8", errors="replace")
-    invalid = text.count("\ufffd")
-    valid = len(text) - len(text.encode("ascii", "ignore")) - invalid
-    return text if valid > invalid else None
-
-
 def _detected(data: bytes) -> str | None:
-    matches = list(charset_normalizer.from_bytes(data))
-    if not matches:
-        return None
-    best = matches[0]
-    # Short texts leave several Latin code pages tied (same chaos and coherence);
-    # break the tie for windows-1252, the web's commonest legacy encoding (WHATWG).
-    tied = {
-        match.encoding
-        for match in matches
-        if (match.chaos, match.coherence) == (best.chaos, best.coherence)
-    }
-    return "cp1252" if "cp1252" in tied else _codec(best.encoding)
+    return _codec(detect_encoding(data))
 
 
 def _candidates(
@@ -197,7 +174,7 @@ def decode_document(data: bytes, *, content_type: str | None = None) -> Decoded:
             )
     problems.extend(f"encoding: not valid {codec}" for codec in candidates)
     if bom is None or bom == "utf-8":
-        text = _mostly_utf8(body)
+        text = mostly_utf8(body)
         if text is not None:
             problems.append("encoding: invalid utf-8 bytes replaced")
             return Decoded(text.encode("utf-8"), "utf-8", tuple(problems))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bench.hostile import long_story
 from worker.pipeline.extract import body_text, extract_article
 from worker.pipeline.extract.decode import decode_html, utf8_html
+from worker.sample_site import render_page
 
 URL = "https://news.example/s"
 STORY = "<p>" + "A sentence of the story, long enough to count. " * 5 + "</p>"
@@ -89,6 +91,38 @@ def test_lying_meta_charset_falls_back_to_what_the_bytes_are():
 
 
 @pytest.mark.parametrize(
+    ("page", "stray", "expected"),
+    [
+        (
+            "<p>Der Bär und die Straße, für alle Öffnungszeiten gültig.</p>",
+            "für",
+            "Der Bär und die Straße, f\ufffdr alle Öffnungszeiten gültig.",
+        ),
+        (
+            '<meta charset="utf-8"><p>São Paulo e Brasília são cidades; três dias.</p>',
+            "três",
+            "São Paulo e Brasília são cidades; tr\ufffds dias.",
+        ),
+    ],
+)
+def test_a_utf8_page_with_a_stray_latin1_byte_stays_utf8(page, stray, expected):
+    # Detection read such short pages as windows-1250 ("BĂ¤r") or Shift JIS ("Sﾃ｣o").
+    data = page.encode().replace(stray.encode(), stray.encode("latin-1"))
+
+    assert expected in decode_html(data)
+
+
+def test_a_tie_between_latin_code_pages_goes_to_windows_1252():
+    # Few non-ASCII bytes leave windows-1250, -1252, -1257… equally likely; "ï" is
+    # 0xEF in windows-1252 and "ď" in windows-1250.
+    english = "The council met again on Tuesday about the ferry timetable. " * 300
+    page = f"<p>{english} The café owner called the plan “naïve”.</p>"
+    data = page.replace("<p>", '<meta charset="utf-16"><p>', 1).encode("cp1252")
+
+    assert "“naïve”" in decode_html(data)
+
+
+@pytest.mark.parametrize(
     ("data", "charset"),
     [
         ("<p>Straße, café — “quoted”</p>".encode(), None),
@@ -103,3 +137,24 @@ def test_lying_meta_charset_falls_back_to_what_the_bytes_are():
 )
 def test_parser_gets_the_utf8_form_of_the_decoded_text(data, charset):
     assert utf8_html(data, charset) == decode_html(data, charset).encode()
+
+
+def test_a_5_mb_article_page_keeps_every_paragraph():
+    """RELIABILITY L6, untimed here (``python -m bench.hostile`` prints the time)."""
+    story = long_story()
+    page = render_page(story).encode()
+    assert len(page) >= 5_000_000
+
+    article = extract_article(page, url=URL)
+
+    assert article.body_text.split("\n\n") == story.paragraphs
+    assert article.headline == story.headline
+
+
+def test_5_mb_of_prose_in_one_text_node_is_kept_whole():
+    sentence = "The council met again on Tuesday to discuss the ferry timetable."
+    text = " ".join([sentence] * 80_000)
+
+    article = extract_article(f"<p>{text}</p>".encode(), url=URL)
+
+    assert article.body_text == text
