@@ -124,13 +124,14 @@ def worker_may_start_first(service: Service, redis_url: str) -> bool:
     """Whether the worker may start before the schema is brought up to date.
 
     A task must not run against an old schema, so only when no task can reach the
-    worker until this process seeds the crawl: the broker is the embedded one
-    (nothing else publishes to it) and holds no message, queued or unacknowledged,
-    left from an earlier run.
+    worker until this process seeds the crawl: the broker is an embedded server
+    this process started (one it merely found running for the data directory may
+    serve a beat or another service), and it holds no message, queued or
+    unacknowledged, left from an earlier run.
     """
     from worker.service import queue_depths  # noqa: PLC0415
 
-    if service.embedded is None:
+    if service.embedded is None or service.embedded.process is None:
         return False
     client = redis.Redis.from_url(redis_url)
     try:

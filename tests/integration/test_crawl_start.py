@@ -46,3 +46,14 @@ def test_a_shared_broker_always_waits_for_the_upgrade(
 ) -> None:
     # Another producer may publish to REDIS_URL at any moment.
     assert not worker_may_start_first(_service(None), redis_server.url)
+
+
+def test_an_embedded_server_found_running_waits_for_the_upgrade(
+    redis_server: EmbeddedRedis, redis_client: redis.Redis
+) -> None:
+    # A server started by someone else for this data directory (a detached beat,
+    # another `newsfeed up`) may have publishers of its own.
+    found = EmbeddedRedis(redis_server.data_dir)
+    assert found.start() == redis_server.url
+    assert found.process is None
+    assert not worker_may_start_first(_service(found), redis_server.url)
