@@ -196,14 +196,18 @@ def queue_depths(client: redis.Redis) -> dict[str, int]:
     return depths
 
 
-def is_drained(client: redis.Redis, *, checks: int = 3, interval: float = 0.1) -> bool:
+def is_drained(client: redis.Redis, *, checks: int = 3, interval: float = 0.2) -> bool:
     """True when every queue and the unacked set stay empty across ``checks`` looks.
 
-    A task publishes its follow-ups before it is acknowledged, so a running task is
-    always seen; the one moment a live message is in neither place is inside the
-    worker, between kombu's ``BRPOP`` and its write to the unacked set, one step of
-    the worker's event loop. Several looks ``interval`` apart rule that out; the
-    whole check adds ``(checks - 1) * interval`` to every drained crawl.
+    A task publishes its follow-ups before it is acknowledged, and ETA and retry
+    messages wait in the unacked set, so a running or waiting task is always seen;
+    the one moment a live message is in neither place is inside the worker, between
+    kombu's ``BRPOP`` and its write to the unacked set: one step of its event loop,
+    unless the process is stalled (starved of CPU, stopped). The looks span
+    ``(checks - 1) * interval`` (0.4 s), which is also what the check adds to every
+    drained crawl; a stall longer than that between those two steps would end the
+    crawl early, and the stop would then hand the task back to the queue
+    (``acks_late``, reject on worker lost) for the next run, not lose it.
     """
     for i in range(checks):
         if any(queue_depths(client).values()):
