@@ -46,24 +46,56 @@ def mostly_utf8(data: bytes) -> str | None:
     return text if valid > invalid else None
 
 
-def detect_encoding(data: bytes) -> str | None:
+# WHATWG HTML §13.2.3.3, the suggested default encoding by locale: its single-byte
+# rows (the multi-byte encodings of the CJK rows never tie with these). Every other
+# language, and none, suggests windows-1252.
+_LOCALE_ENCODINGS = {
+    **dict.fromkeys(("ar", "fa"), "cp1256"),
+    **dict.fromkeys(
+        ("ba", "be", "bg", "kk", "ky", "mk", "ru", "sah", "sr", "tg", "tt", "uk"),
+        "cp1251",
+    ),
+    **dict.fromkeys(("cs", "hr", "sk"), "cp1250"),
+    **dict.fromkeys(("hu", "pl", "sl"), "iso8859-2"),
+    **dict.fromkeys(("et", "lt", "lv"), "cp1257"),
+    **dict.fromkeys(("ku", "tr"), "cp1254"),
+    "el": "iso8859-7",
+    "he": "cp1255",
+    "th": "cp874",
+    "vi": "cp1258",
+}
+
+
+def detect_encoding(data: bytes, language: str | None = None) -> str | None:
     """The encoding charset_normalizer finds most likely for ``data``, or ``None``.
 
-    Text with few non-ASCII bytes leaves several Latin code pages tied (the same
-    chaos and coherence: an "ï" is as plausible in windows-1250 as in windows-1252);
-    the tie goes to windows-1252, the web's commonest legacy encoding, rather than
-    to whichever code page sorts first.
+    Text with few non-ASCII bytes leaves several code pages tied (the same chaos
+    and coherence: "č" in windows-1250 is "è" in windows-1252, and either reads
+    plausibly). The tie goes to the default a browser would use for the document's
+    ``language`` (a BCP 47 tag, from ``<html lang>``): windows-1250 for Czech,
+    windows-1251 for Russian, and windows-1252, the web's commonest legacy
+    encoding, when the language has no other or is unknown; rather than to
+    whichever code page sorts first.
     """
     matches = list(from_bytes(data))
     if not matches:
         return None
     best = matches[0]
     tied = {
-        match.encoding
+        _codec_name(match.encoding)
         for match in matches
         if (match.chaos, match.coherence) == (best.chaos, best.coherence)
     }
-    return "cp1252" if "cp1252" in tied else best.encoding
+    primary = (language or "").strip().lower().replace("_", "-").split("-")[0]
+    preferred = _codec_name(_LOCALE_ENCODINGS.get(primary, "cp1252"))
+    return preferred if preferred in tied else best.encoding
+
+
+def _codec_name(label: str) -> str:
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return label
 
 
 def parse_content_type(value: str | None) -> tuple[str, str | None]:

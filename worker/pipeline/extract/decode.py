@@ -7,8 +7,9 @@ The order is the one the extractor promises its callers:
 3. a ``<meta charset>`` or ``<meta http-equiv="Content-Type">`` in the first bytes,
 4. UTF-8 with replacement characters for a page that is mostly UTF-8 (more valid
    multi-byte characters than invalid bytes: a few stray bytes pasted in),
-5. detection with charset_normalizer (a tie between Latin code pages goes to
-   windows-1252),
+5. detection with charset_normalizer (a tie between code pages goes to the one a
+   browser would assume for the page's ``<html lang>``, windows-1252 when it names
+   none),
 6. UTF-8 with replacement characters.
 
 Each declared encoding (1 and 3) is tried strictly and skipped when the bytes do not
@@ -38,6 +39,10 @@ _PRESCAN_BYTES = 4096
 # first 64 KiB say as much about the encoding as the rest.
 _DETECTION_SAMPLE_BYTES = 65536
 
+# The document's language, which names the legacy encoding a browser would assume.
+_HTML_LANG = re.compile(
+    rb"""<html\b[^>]*?[\s:]lang\s*=\s*["']?([A-Za-z]{2,3})\b""", re.IGNORECASE
+)
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.+-]+)""", re.IGNORECASE
 )
@@ -124,7 +129,11 @@ def _python_codec(label: str) -> str:
 
 
 def _detected_encoding(data: bytes) -> str | None:
-    found = detect_encoding(data[:_DETECTION_SAMPLE_BYTES])
+    language = _HTML_LANG.search(data[:_PRESCAN_BYTES])
+    found = detect_encoding(
+        data[:_DETECTION_SAMPLE_BYTES],
+        language.group(1).decode("ascii") if language else None,
+    )
     if found is None:
         return None
     try:

@@ -122,6 +122,18 @@ def test_a_tie_between_latin_code_pages_goes_to_windows_1252():
     assert "“naïve”" in decode_html(data)
 
 
+def test_a_tie_between_code_pages_goes_to_the_one_for_the_page_language():
+    # "č" (0xE8 in windows-1250) would be "è" in windows-1252; charset_normalizer
+    # scores both the same on this text.
+    czech = (
+        "Vláda ve čtvrtek schválila návrh státního rozpočtu na příští rok. Ministr "
+        "financí řekl, že výdaje vzrostou o čtyři procenta, především kvůli platům."
+    )
+    page = f"<html lang='cs'><body><article><p>{czech}</p></article></body></html>"
+
+    assert czech in decode_html(page.encode("cp1250"))
+
+
 @pytest.mark.parametrize(
     ("data", "charset"),
     [
