@@ -46,9 +46,11 @@ def mostly_utf8(data: bytes) -> str | None:
     return text if valid > invalid else None
 
 
-# WHATWG HTML §13.2.3.3, the suggested default encoding by locale: its single-byte
-# rows (the multi-byte encodings of the CJK rows never tie with these). Every other
-# language, and none, suggests windows-1252.
+# WHATWG HTML §13.2.3.3, the suggested default encoding for a user's locale: its
+# single-byte rows (the multi-byte encodings of the CJK rows never tie with these),
+# used here for the document's own language. Greek is left out: windows-1253 and
+# the table's ISO 8859-7 tie on most text and differ on "Ά", so neither is a better
+# guess than detection's. Every other language, and none, suggests windows-1252.
 _LOCALE_ENCODINGS = {
     **dict.fromkeys(("ar", "fa"), "cp1256"),
     **dict.fromkeys(
@@ -59,11 +61,11 @@ _LOCALE_ENCODINGS = {
     **dict.fromkeys(("hu", "pl", "sl"), "iso8859-2"),
     **dict.fromkeys(("et", "lt", "lv"), "cp1257"),
     **dict.fromkeys(("ku", "tr"), "cp1254"),
-    "el": "iso8859-7",
     "he": "cp1255",
     "th": "cp874",
     "vi": "cp1258",
 }
+_WINDOWS_1252 = "cp1252"
 
 
 def detect_encoding(data: bytes, language: str | None = None) -> str | None:
@@ -71,24 +73,28 @@ def detect_encoding(data: bytes, language: str | None = None) -> str | None:
 
     Text with few non-ASCII bytes leaves several code pages tied (the same chaos
     and coherence: "č" in windows-1250 is "è" in windows-1252, and either reads
-    plausibly). The tie goes to the default a browser would use for the document's
-    ``language`` (a BCP 47 tag, from ``<html lang>``): windows-1250 for Czech,
-    windows-1251 for Russian, and windows-1252, the web's commonest legacy
-    encoding, when the language has no other or is unknown; rather than to
-    whichever code page sorts first.
+    plausibly). The tie goes to the encoding a browser set to the document's
+    ``language`` (a BCP 47 tag, from ``<html lang>``) would assume: windows-1250
+    for Czech, windows-1251 for Russian…; else to windows-1252, the web's commonest
+    legacy encoding; and only then to whichever code page sorts first. A match
+    stands for every code page that decodes the bytes the same way
+    (``could_be_from_charset``), so those count as tied too.
     """
     matches = list(from_bytes(data))
     if not matches:
         return None
     best = matches[0]
     tied = {
-        _codec_name(match.encoding)
+        _codec_name(name)
         for match in matches
         if (match.chaos, match.coherence) == (best.chaos, best.coherence)
+        for name in (match.encoding, *match.could_be_from_charset)
     }
     primary = (language or "").strip().lower().replace("_", "-").split("-")[0]
-    preferred = _codec_name(_LOCALE_ENCODINGS.get(primary, "cp1252"))
-    return preferred if preferred in tied else best.encoding
+    for choice in (_LOCALE_ENCODINGS.get(primary), _WINDOWS_1252):
+        if choice is not None and _codec_name(choice) in tied:
+            return _codec_name(choice)
+    return best.encoding
 
 
 def _codec_name(label: str) -> str:

@@ -39,7 +39,7 @@ from worker.pipeline.extract.metadata import json_ld_text, read_metadata
 
 __all__ = ["EXTRACTOR_VERSION", "body_text", "extract_article"]
 
-EXTRACTOR_VERSION = "1.3.2"
+EXTRACTOR_VERSION = "1.3.3"
 
 # Comments and processing instructions are never content; dropping them at parse time
 # saves a pass. libxml2 caps nesting depth (255) on its own, which keeps a page of

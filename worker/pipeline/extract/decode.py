@@ -41,7 +41,7 @@ _DETECTION_SAMPLE_BYTES = 65536
 
 # The document's language, which names the legacy encoding a browser would assume.
 _HTML_LANG = re.compile(
-    rb"""<html\b[^>]*?[\s:]lang\s*=\s*["']?([A-Za-z]{2,3})\b""", re.IGNORECASE
+    rb"""<html\b[^>]*?[\s:]lang\s*=\s*["']?([A-Za-z]{2,3})(?![A-Za-z])""", re.IGNORECASE
 )
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.+-]+)""", re.IGNORECASE

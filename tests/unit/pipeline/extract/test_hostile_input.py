@@ -122,16 +122,37 @@ def test_a_tie_between_latin_code_pages_goes_to_windows_1252():
     assert "“naïve”" in decode_html(data)
 
 
-def test_a_tie_between_code_pages_goes_to_the_one_for_the_page_language():
-    # "č" (0xE8 in windows-1250) would be "è" in windows-1252; charset_normalizer
-    # scores both the same on this text.
-    czech = (
-        "Vláda ve čtvrtek schválila návrh státního rozpočtu na příští rok. Ministr "
-        "financí řekl, že výdaje vzrostou o čtyři procenta, především kvůli platům."
-    )
-    page = f"<html lang='cs'><body><article><p>{czech}</p></article></body></html>"
+_CROATIAN = (
+    "Vlada je u četvrtak usvojila prijedlog državnog proračuna za sljedeću godinu. "
+    "Ministar financija rekao je da će rashodi porasti."
+)
+_CZECH = (
+    "Vláda ve čtvrtek schválila návrh státního rozpočtu na příští rok. Ministr "
+    "financí řekl, že výdaje vzrostou o čtyři procenta, především kvůli platům."
+)
+_TURKISH = "Hükûmet bütçeyi kabul etti; müzakereler sürüyor, dedi sözcü."
+_ENGLISH = "The council met on Tuesday. " * 40 + "The café owner said “naïve”."
 
-    assert czech in decode_html(page.encode("cp1250"))
+
+@pytest.mark.parametrize(
+    ("text", "lang", "codec"),
+    [
+        # "č" (0xE8 in windows-1250) reads as "è" in windows-1252: a tie.
+        (_CROATIAN, "hr", "cp1250"),
+        (_CZECH, "cs_CZ", "cp1250"),  # an underscore, as some CMSs write it
+        # windows-1254 decodes these bytes as windows-1252 does but for "û", and
+        # charset_normalizer files it under the windows-1252 match.
+        (_TURKISH, "tr", "cp1254"),
+        # A language whose encoding does not fit still falls back to windows-1252.
+        (_ENGLISH, "ru", "cp1252"),
+    ],
+)
+def test_a_tie_between_code_pages_goes_to_the_one_for_the_page_language(
+    text, lang, codec
+):
+    page = f"<html lang='{lang}'><body><article><p>{text}</p></article></body></html>"
+
+    assert text in decode_html(page.encode(codec))
 
 
 @pytest.mark.parametrize(
