@@ -16,6 +16,7 @@ from celery import Celery, signals
 from kombu import Exchange, Queue
 
 from worker import broker
+from worker.exits import collect_once_at_exit
 from worker.logs import bind_task_context, clear_task_context, configure_logging
 from worker.settings import Settings
 
@@ -256,3 +257,11 @@ def _tune_gc(**_: Any) -> None:
     """
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLD)
+
+
+@signals.worker_shutdown.connect
+def _quick_exit(**_: Any) -> None:
+    """Once the worker has stopped (its pool closed, its messages acknowledged or
+    handed back), leave with one garbage collection instead of the several of the
+    interpreter's teardown: about 0.2 s sooner (see ``worker.exits``)."""
+    collect_once_at_exit()

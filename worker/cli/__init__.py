@@ -39,7 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from worker.exits import collect_once_at_exit  # noqa: PLC0415
     from worker.logs import configure_logging  # noqa: PLC0415
+
+    collect_once_at_exit()
 
     settings = cli_settings()
     configure_logging(settings.log_level, settings.log_format)

@@ -1,0 +1,44 @@
+"""Leaving a process quickly: one garbage collection at exit, not one per teardown step.
+
+When CPython exits it tears the modules down and runs a full garbage collection
+after several of the steps. With Celery, SQLAlchemy, pydantic and lxml loaded that
+took about 0.2 s of one core, for the ``newsfeed`` command and again for the worker's
+main process: a fifth of what ``newsfeed crawl`` spent after its last article was
+stored. :func:`collect_once_at_exit` makes the process, when it exits, first close
+its database connections itself (SQLite then checkpoints and removes its WAL, as on
+any close), then collect once (every object that is garbage by then is freed and
+its finalizers run, as before), and then move what is left to the permanent
+generation (``gc.freeze``), which the teardown's collections skip. Reference
+counting still frees each module's objects as the teardown clears it.
+
+What this module does not do: change anything while the process runs, or exit early
+(``os._exit`` would skip ``atexit`` handlers and unflushed buffers).
+
+References: the ``gc.freeze`` and ``atexit`` documentation (CPython 3.11).
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import sys
+
+
+def collect_once_at_exit() -> None:
+    """Arrange :func:`_before_exit` to run at exit; calling this again changes nothing.
+
+    ``atexit`` runs the handlers registered last first, so handlers registered
+    earlier (``logging``'s flush and close among them) still run after this one.
+    """
+    atexit.unregister(_before_exit)
+    atexit.register(_before_exit)
+
+
+def _before_exit() -> None:
+    # Only if this process ever opened the database: importing SQLAlchemy at exit
+    # would cost more than it saves.
+    database = sys.modules.get("worker.store.database")
+    if database is not None:
+        database.dispose_engines()
+    gc.collect()
+    gc.freeze()
