@@ -8,8 +8,14 @@ stored. :func:`collect_once_at_exit` makes the process, when it exits, first clo
 its database connections itself (SQLite then checkpoints and removes its WAL, as on
 any close), then collect once (every object that is garbage by then is freed and
 its finalizers run, as before), and then move what is left to the permanent
-generation (``gc.freeze``), which the teardown's collections skip. Reference
-counting still frees each module's objects as the teardown clears it.
+generation (``gc.freeze``), which the teardown's collections skip.
+
+The price: an object that is still alive at exit and sits in a reference cycle is
+never finalized; the teardown's collections used to do that. Reference counting
+still frees everything else as the teardown clears each module. So whatever must be
+flushed or closed at exit is closed explicitly, never left to a finalizer: the
+database engines here, log handlers by ``logging.shutdown`` (an ``atexit`` handler
+that runs after this one), the service's log file and servers by their owners.
 
 What this module does not do: change anything while the process runs, or exit early
 (``os._exit`` would skip ``atexit`` handlers and unflushed buffers).
@@ -25,7 +31,8 @@ import sys
 
 
 def collect_once_at_exit() -> None:
-    """Arrange :func:`_before_exit` to run at exit; calling this again changes nothing.
+    """Arrange :func:`_before_exit` to run at exit, once however often this is
+    called (a later call only moves it to the front of the ``atexit`` order).
 
     ``atexit`` runs the handlers registered last first, so handlers registered
     earlier (``logging``'s flush and close among them) still run after this one.
@@ -38,7 +45,9 @@ def _before_exit() -> None:
     # Only if this process ever opened the database: importing SQLAlchemy at exit
     # would cost more than it saves.
     database = sys.modules.get("worker.store.database")
-    if database is not None:
-        database.dispose_engines()
-    gc.collect()
-    gc.freeze()
+    try:
+        if database is not None:
+            database.dispose_engines()
+    finally:
+        gc.collect()
+        gc.freeze()

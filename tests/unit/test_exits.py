@@ -4,16 +4,22 @@ collections. Each case runs in a fresh interpreter, since it is about exiting.""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+_REPO = Path(__file__).resolve().parents[2]
+
 
 def _run(code: str, cwd: Path, *args: str) -> str:
+    # The checkout under test, not whichever copy of ``worker`` is installed.
+    path = os.pathsep.join(filter(None, [str(_REPO), os.environ.get("PYTHONPATH")]))
     done = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code), *args],
         cwd=cwd,
+        env={**os.environ, "PYTHONPATH": path},
         capture_output=True,
         text=True,
         timeout=60,
@@ -30,7 +36,17 @@ def test_garbage_is_collected_once_and_the_rest_frozen(tmp_path: Path) -> None:
         # Registered first, so it runs after the handler under test.
         atexit.register(lambda: print("frozen", gc.get_freeze_count() > 0))
 
+        import types
+
+        import worker.exits
         from worker.exits import collect_once_at_exit
+
+        def freeze():
+            print("freeze")
+            gc.freeze()
+
+        # The handler's calls are counted: it must run once.
+        worker.exits.gc = types.SimpleNamespace(collect=gc.collect, freeze=freeze)
 
         class Cycle:
             def __del__(self):
@@ -46,7 +62,13 @@ def test_garbage_is_collected_once_and_the_rest_frozen(tmp_path: Path) -> None:
         """,
         tmp_path,
     )
-    assert out.splitlines() == ["exiting", "finalized", "finalized", "frozen True"]
+    assert out.splitlines() == [
+        "exiting",
+        "finalized",
+        "finalized",
+        "freeze",
+        "frozen True",
+    ]
 
 
 def test_the_database_is_closed_before_the_process_leaves(tmp_path: Path) -> None:
