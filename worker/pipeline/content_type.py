@@ -69,7 +69,8 @@ _WINDOWS_1252 = "cp1252"
 
 
 def detect_encoding(data: bytes, language: str | None = None) -> str | None:
-    """The encoding charset_normalizer finds most likely for ``data``, or ``None``.
+    """The Python codec name of the encoding charset_normalizer finds most likely
+    for ``data``, or ``None``.
 
     Text with few non-ASCII bytes leaves several code pages tied (the same chaos
     and coherence: "č" in windows-1250 is "è" in windows-1252, and either reads
@@ -94,14 +95,14 @@ def detect_encoding(data: bytes, language: str | None = None) -> str | None:
     for choice in (_LOCALE_ENCODINGS.get(primary), _WINDOWS_1252):
         if choice is not None and _codec_name(choice) in tied:
             return _codec_name(choice)
-    return best.encoding
+    return _codec_name(best.encoding)
 
 
-def _codec_name(label: str) -> str:
+def _codec_name(label: str) -> str | None:
     try:
         return codecs.lookup(label).name
     except LookupError:
-        return label
+        return None
 
 
 def parse_content_type(value: str | None) -> tuple[str, str | None]:

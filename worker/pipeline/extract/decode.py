@@ -130,14 +130,7 @@ def _python_codec(label: str) -> str:
 
 def _detected_encoding(data: bytes) -> str | None:
     language = _HTML_LANG.search(data[:_PRESCAN_BYTES])
-    found = detect_encoding(
+    return detect_encoding(
         data[:_DETECTION_SAMPLE_BYTES],
         language.group(1).decode("ascii") if language else None,
     )
-    if found is None:
-        return None
-    try:
-        codecs.lookup(found)
-    except LookupError:
-        return None
-    return found
