@@ -244,6 +244,25 @@ def _clear_task(**_: Any) -> None:
 GC_THRESHOLD = (50_000, 20, 100)
 
 
+@signals.worker_init.connect
+def _freeze_before_forking(**_: Any) -> None:
+    """In the worker's main process, once its modules are imported and before its
+    pool starts: collect once and freeze what is left into the permanent generation.
+
+    Celery's prefork pool runs a full ``gc.collect()`` before forking each pool
+    process (celery/concurrency/asynpool.py, its issue #2927); over everything the
+    imports made, each took about 0.08 s, so a worker of concurrency 4 spent a third
+    of a second of its start-up collecting the same objects over and over. Frozen,
+    they are skipped by those collections and by every later full collection of the
+    main process. The price: an object of the imports that ends up in a reference
+    cycle after this point is never collected (module-level state lives for the
+    process anyway). Measured with a one-off script timing Celery's signals (three
+    runs each way): worker ready 1.30-1.52 s after its start, 1.03-1.07 s frozen.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 @signals.worker_process_init.connect
 def _tune_gc(**_: Any) -> None:
     """In each new pool child: freeze what it inherited from the parent (Celery,
