@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 PROGRESS_EVERY = 0.5  # seconds between progress updates on a terminal
 PLAIN_PROGRESS_EVERY = 5.0  # … and in a log file
+# Seconds between two drain checks: a check is four Redis round trips, and a crawl
+# waits on average half of this after its last task before the check's own looks.
+DRAIN_POLL = 0.05
 
 
 def run_crawl(urls: list[str], args: argparse.Namespace, *, show: bool) -> int:
@@ -169,7 +172,7 @@ def _wait_until_drained(service: Service, redis_url: str, *, timeout: float) -> 
                     end="" if tty else "\n",
                     file=sys.stderr,
                 )
-            time.sleep(0.2)
+            time.sleep(DRAIN_POLL)
         print(f"\ntimeout after {timeout:.0f}s; stopping", file=sys.stderr)
         return False
     finally:
