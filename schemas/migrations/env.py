@@ -4,8 +4,9 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
 
-import schemas  # noqa: F401  (registers every table on SQLModel.metadata)
+import schemas
 
+schemas.register_tables()
 config = context.config
 target_metadata = SQLModel.metadata
 
