@@ -49,11 +49,17 @@ def register_tables() -> None:
         importlib.import_module(module)
 
 
-def __getattr__(name: str) -> object:
-    module = _TABLES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    register_tables()
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_TABLES})
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and misspellings
+
+    def __getattr__(name: str) -> object:
+        module = _TABLES.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        register_tables()
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 PROGRESS_EVERY = 0.5  # seconds between progress updates on a terminal
 PLAIN_PROGRESS_EVERY = 5.0  # … and in a log file
-# Seconds between two drain checks: a check is four Redis round trips, and a crawl
-# waits on average half of this after its last task before the check's own looks.
+# Seconds between two drain checks: a check is one pipelined Redis round trip, and a
+# crawl waits on average half of this after its last task before the check's looks.
 DRAIN_POLL = 0.05
 
 

@@ -7,8 +7,9 @@ main process: a fifth of what ``newsfeed crawl`` spent after its last article wa
 stored. :func:`collect_once_at_exit` makes the process, when it exits, first close
 its database connections itself (SQLite then checkpoints and removes its WAL, as on
 any close), then collect once (every object that is garbage by then is freed and
-its finalizers run, as before), and then move what is left to the permanent
-generation (``gc.freeze``), which the teardown's collections skip.
+its finalizers run, as before, except in a worker's main process, which froze its
+imports before forking its pool, see ``worker.app``), and then move what is left to
+the permanent generation (``gc.freeze``), which the teardown's collections skip.
 
 The price: an object that is still alive at exit and sits in a reference cycle is
 never finalized; the teardown's collections used to do that. Reference counting

@@ -16,7 +16,15 @@ import pytest
 import schemas
 
 _REPO = Path(__file__).resolve().parents[2]
-_TABLES = {"articles", "revisions", "url_aliases", "fetch_attempts", "feeds"}
+_TABLES = [
+    "articles",
+    "crawl_urls",
+    "feeds",
+    "fetch_attempts",
+    "related_links",
+    "revisions",
+    "url_aliases",
+]
 
 
 def _run(code: str) -> str:
@@ -55,14 +63,11 @@ def test_taking_one_table_registers_every_table() -> None:
         print(Feed.__tablename__, sorted(SQLModel.metadata.tables))
         """
     )
-    name, _, tables = out.partition(" ")
-    assert name == "feeds"
-    for table in _TABLES:
-        assert repr(table) in tables
+    assert out == f"feeds {_TABLES}"
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="Nothing"):
-        _ = schemas.Nothing
+        _ = schemas.Nothing  # type: ignore[attr-defined]
     with pytest.raises(ImportError):
-        from schemas import Nothing  # noqa: F401, PLC0415
+        from schemas import Nothing  # type: ignore[attr-defined]  # noqa: F401, PLC0415
