@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import shutil
 import subprocess
 import tempfile
@@ -28,6 +29,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
+# Fractional BRPOP timeouts (worker.app's polling_interval) came with Redis 6.0;
+# an older server answers every BRPOP of the worker with an error.
+MIN_SERVER_VERSION = (6, 0)
 # AF_UNIX paths are limited to 108 bytes on Linux (sun_path).
 _MAX_SOCKET_PATH = 100
 _START_TIMEOUT = 10.0
@@ -179,3 +183,25 @@ def resolve_redis_url(redis_url: str | None, data_dir: Path) -> str:
     if redis_url:
         return redis_url
     return EmbeddedRedis(data_dir).start(detach=True)
+
+
+def too_old(version: str) -> bool:
+    """Whether ``redis_version`` names a server older than MIN_SERVER_VERSION."""
+    found = tuple(int(part) for part in re.findall(r"\d+", version)[:2])
+    return bool(found) and found < MIN_SERVER_VERSION
+
+
+def old_server_version(redis_url: str) -> str | None:
+    """The server's version when it is too old for newsfeed, else None.
+
+    A server that does not answer yields None: the caller's connection retries deal
+    with it, and the version is checked again on the next start.
+    """
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        version = str(client.info("server").get("redis_version", ""))
+    except (redis.RedisError, OSError):
+        return None
+    finally:
+        client.close()
+    return version if too_old(version) else None

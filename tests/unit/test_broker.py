@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from worker.broker import EmbeddedRedis, kombu_url, mask_url, with_db
+import pytest
+from celery import signals
+from celery.exceptions import WorkerShutdown
+
+import worker.app  # noqa: F401 - connects the worker's signal handlers
+from worker import broker
+from worker.broker import (
+    EmbeddedRedis,
+    kombu_url,
+    mask_url,
+    old_server_version,
+    too_old,
+    with_db,
+)
 
 
 def test_unix_socket_url_becomes_redis_socket_for_kombu() -> None:
@@ -35,3 +49,42 @@ def test_embedded_server_listens_only_on_a_private_unix_socket(tmp_path: Path) -
 def test_a_long_data_dir_gets_a_short_socket_path(tmp_path: Path) -> None:
     deep = tmp_path / ("x" * 120)
     assert len(str(EmbeddedRedis(deep).socket)) <= 100
+
+
+def test_servers_older_than_6_0_are_too_old() -> None:
+    assert too_old("5.0.7")
+    assert too_old("4.0.9")
+    assert not too_old("6.0.0")
+    assert not too_old("6.2.14")
+    assert not too_old("7.2.4")
+    assert not too_old("")  # unknown: let it run
+
+
+def test_a_server_that_does_not_answer_is_not_called_old(tmp_path: Path) -> None:
+    assert old_server_version(f"unix://{tmp_path}/none.sock") is None
+
+
+@dataclass(frozen=True)
+class _App:
+    redis_url: str
+
+
+@dataclass(frozen=True)
+class _Worker:  # what Celery sends worker_init from: the worker, with its app
+    app: _App
+
+
+def test_the_embedded_server_is_recent_enough(redis_server: EmbeddedRedis) -> None:
+    assert old_server_version(redis_server.url) is None
+
+
+def test_the_worker_stops_at_start_on_a_redis_older_than_6_0(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(broker, "old_server_version", lambda _url: "5.0.7")
+    worker = _Worker(app=_App(redis_url="redis://:pw@old:6379/0"))
+    # Celery logs and swallows what a signal handler raises, except SystemExit.
+    with pytest.raises(
+        WorkerShutdown, match=r"Redis 6\.0 or newer.*:\*\*@old.*5\.0\.7"
+    ):
+        signals.worker_init.send(sender=worker)
