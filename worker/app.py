@@ -158,8 +158,8 @@ def celery_config(settings: Settings, redis_url: str) -> dict[str, Any]:
         "task_acks_on_failure": True,
         "task_acks_on_timeout": True,
         "worker_prefetch_multiplier": PREFETCH_MULTIPLIER,
-        # Celery's prefork pool, stopping without a half-second pause (worker.pool).
-        "worker_pool": "worker.pool:TaskPool",
+        # Celery's prefork pool, stopping without a half-second pause (worker.prefork).
+        "worker_pool": "worker.prefork:TaskPool",
         # Flower needs task events; it enables them on the workers itself while it
         # runs (its --enable-events default), so they stay off otherwise: publishing
         # them costs about a third of a worker's dispatch CPU.

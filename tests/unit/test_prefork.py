@@ -1,4 +1,4 @@
-"""worker.pool: Celery's prefork pool whose stop does not sleep out its timer thread."""
+"""worker.prefork: Celery's prefork pool whose stop does not sleep out its timer thread."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import pytest
 from billiard.pool import RUN
 from celery.concurrency import prefork
 
-from worker import pool
+from worker import prefork as ours
 from worker.app import celery_config
 from worker.settings import Settings
 
 # sha256 of celery.concurrency.prefork.TaskPool.on_stop in Celery 5.7.0, the method
-# worker.pool.TaskPool.on_stop copies. When a Celery release changes it, compare the
+# worker.prefork.TaskPool.on_stop copies. When a Celery release changes it, compare the
 # copy with the new method, carry its changes over, and put the new hash here.
 CELERY_ON_STOP_SHA256 = (
     "ab83bf6652cb65577da755fdca1b9b5286d072339dc086c0168af5c36fa4f471"
@@ -33,8 +33,8 @@ def test_the_worker_runs_this_pool() -> None:
     from pathlib import Path  # noqa: PLC0415
 
     config = celery_config(Settings(data_dir=Path("/tmp/nf")), "unix:///tmp/x.sock")
-    assert config["worker_pool"] == "worker.pool:TaskPool"
-    assert issubclass(pool.TaskPool, prefork.TaskPool)
+    assert config["worker_pool"] == "worker.prefork:TaskPool"
+    assert issubclass(ours.TaskPool, prefork.TaskPool)
 
 
 class _Hub:
@@ -71,10 +71,10 @@ def test_the_stop_ends_its_timer_thread_at_once_after_the_join(
 ) -> None:
     # A pause far longer than on_stop's one-second join of the timer thread: a
     # thread that slept it out would still be alive, and logged as such.
-    monkeypatch.setattr(pool, "TIMER_PASS_SECONDS", 60)
+    monkeypatch.setattr(ours, "TIMER_PASS_SECONDS", 60)
     hub = _Hub()
-    monkeypatch.setattr(pool, "get_event_loop", lambda: hub)
-    task_pool = pool.TaskPool(limit=1)
+    monkeypatch.setattr(ours, "get_event_loop", lambda: hub)
+    task_pool = ours.TaskPool(limit=1)
     fake = _Pool(hub)
     task_pool._pool = fake
     with caplog.at_level(logging.WARNING):

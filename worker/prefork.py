@@ -10,10 +10,11 @@ process in that join for most of a drained ``newsfeed crawl``'s stop.
 
 :class:`TaskPool` is Celery's class with ``on_stop`` copied from Celery 5.7.0 and
 one change: the pause between passes is ``shutdown_event.wait(0.5)``, which returns
-as soon as the event is set. ``tests/unit/test_pool.py`` holds the hash of the
+as soon as the event is set. ``tests/unit/test_prefork.py`` holds the hash of the
 method it was copied from, so a Celery release that changes that method fails the
 tests until this copy is compared with it again. It is configured through Celery's
-own setting (``worker_pool``, see ``worker.app.celery_config``).
+own setting (``worker_pool``, see ``worker.app.celery_config``); the module's name
+is what the worker's banner shows as the pool, ``prefork`` as before.
 """
 
 from __future__ import annotations
