@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from celery import signals
 from celery.exceptions import WorkerShutdown
+from kombu import Connection
 
-import worker.app  # noqa: F401 - connects the worker's signal handlers
 from worker import broker
+from worker.app import BRPOP_TIMEOUT, celery_config  # also its signal handlers
 from worker.broker import (
     EmbeddedRedis,
     kombu_url,
@@ -19,6 +21,7 @@ from worker.broker import (
     too_old,
     with_db,
 )
+from worker.settings import Settings
 
 
 def test_unix_socket_url_becomes_redis_socket_for_kombu() -> None:
@@ -84,7 +87,20 @@ def test_the_worker_stops_at_start_on_a_redis_older_than_6_0(
     monkeypatch.setattr(broker, "old_server_version", lambda _url: "5.0.7")
     worker = _Worker(app=_App(redis_url="redis://:pw@old:6379/0"))
     # Celery logs and swallows what a signal handler raises, except SystemExit.
-    with pytest.raises(
-        WorkerShutdown, match=r"Redis 6\.0 or newer.*:\*\*@old.*5\.0\.7"
-    ):
-        signals.worker_init.send(sender=worker)
+    try:
+        with pytest.raises(
+            WorkerShutdown, match=r"Redis 6\.0 or newer.*:\*\*@old.*5\.0\.7"
+        ):
+            signals.worker_init.send(sender=worker)
+    finally:
+        gc.unfreeze()  # the worker's other worker_init handler froze this process
+
+
+def test_kombu_takes_the_brpop_timeout_from_the_config(
+    redis_server: EmbeddedRedis, tmp_path: Path
+) -> None:
+    # What shortens a warm stop: the channel's BRPOP waits this long, not 1 s.
+    config = celery_config(Settings(data_dir=tmp_path), redis_server.url)
+    options = config["broker_transport_options"]
+    with Connection(config["broker_url"], transport_options=options) as connection:
+        assert connection.default_channel.brpop_timeout == BRPOP_TIMEOUT  # type: ignore[attr-defined]

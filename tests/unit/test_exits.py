@@ -4,32 +4,13 @@ collections. Each case runs in a fresh interpreter, since it is about exiting.""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
-_REPO = Path(__file__).resolve().parents[2]
-
-
-def _run(code: str, cwd: Path, *args: str) -> str:
-    # The checkout under test, not whichever copy of ``worker`` is installed.
-    path = os.pathsep.join(filter(None, [str(_REPO), os.environ.get("PYTHONPATH")]))
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code), *args],
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": path},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout
+from tests.support.python import run_python
 
 
 def test_garbage_is_collected_once_and_the_rest_frozen(tmp_path: Path) -> None:
-    out = _run(
+    out = run_python(
         """
         import atexit, gc
 
@@ -60,7 +41,7 @@ def test_garbage_is_collected_once_and_the_rest_frozen(tmp_path: Path) -> None:
         collect_once_at_exit()  # a second call must not add a second handler
         print("exiting")
         """,
-        tmp_path,
+        cwd=tmp_path,
     )
     assert out.splitlines() == [
         "exiting",
@@ -75,7 +56,7 @@ def test_the_database_is_closed_before_the_process_leaves(tmp_path: Path) -> Non
     # SQLite removes the WAL file when the last connection to the database closes:
     # a connection left open at exit would leave it behind.
     db = tmp_path / "exit.db"
-    _run(
+    run_python(
         """
         import sys
 
@@ -92,8 +73,8 @@ def test_the_database_is_closed_before_the_process_leaves(tmp_path: Path) -> Non
             mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
         assert mode == "wal", mode
         """,
-        tmp_path,
         str(db),
+        cwd=tmp_path,
     )
     assert db.exists()
     assert not (tmp_path / "exit.db-wal").exists()

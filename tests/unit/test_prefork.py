@@ -6,6 +6,7 @@ import hashlib
 import inspect
 import logging
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,8 +31,6 @@ def test_the_copied_method_is_the_one_celery_still_has() -> None:
 
 
 def test_the_worker_runs_this_pool() -> None:
-    from pathlib import Path  # noqa: PLC0415
-
     config = celery_config(Settings(data_dir=Path("/tmp/nf")), "unix:///tmp/x.sock")
     assert config["worker_pool"] == "worker.prefork:TaskPool"
     assert issubclass(ours.TaskPool, prefork.TaskPool)

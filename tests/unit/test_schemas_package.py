@@ -5,17 +5,11 @@ Each case runs in a fresh interpreter, since it is about what an import brings i
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
-
 import pytest
 
 import schemas
+from tests.support.python import run_python
 
-_REPO = Path(__file__).resolve().parents[2]
 _TABLES = [
     "articles",
     "crawl_urls",
@@ -27,22 +21,8 @@ _TABLES = [
 ]
 
 
-def _run(code: str) -> str:
-    # The checkout under test, not whichever copy is installed.
-    path = os.pathsep.join(filter(None, [str(_REPO), os.environ.get("PYTHONPATH")]))
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        env={**os.environ, "PYTHONPATH": path},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
 def test_the_exception_tree_and_the_cli_import_no_table_and_no_orm() -> None:
-    out = _run(
+    out = run_python(
         """
         import sys
         import worker.errors, worker.cli
@@ -52,18 +32,18 @@ def test_the_exception_tree_and_the_cli_import_no_table_and_no_orm() -> None:
         ))
         """
     )
-    assert out == "True []"
+    assert out.strip() == "True []"
 
 
 def test_taking_one_table_registers_every_table() -> None:
-    out = _run(
+    out = run_python(
         """
         from sqlmodel import SQLModel
         from schemas import Feed
         print(Feed.__tablename__, sorted(SQLModel.metadata.tables))
         """
     )
-    assert out == f"feeds {_TABLES}"
+    assert out.strip() == f"feeds {_TABLES}"
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
