@@ -14,6 +14,8 @@ are written by pydantic-core's encoder (:func:`json_text`).
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -36,13 +38,41 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     # Let us issue BEGIN ourselves (pysqlite's implicit BEGIN is DEFERRED).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    enable_wal(cursor)
     # NORMAL is durable across application crashes in WAL mode; only an OS crash can
     # lose the last transactions, which the crawl would redo.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def enable_wal(
+    cursor: sqlite3.Cursor, *, timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000
+) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again while the database is busy.
+
+    SQLite can answer this pragma with SQLITE_BUSY at once, without calling the busy
+    handler, while other processes open the same WAL database: two pool children
+    whose first statements met failed so about once in a dozen runs of an
+    end-to-end test, and the task that met it lost its record. WAL mode persists
+    in the file, so on an existing database this only confirms it; trying again a
+    moment later, within the busy timeout, is enough.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            code = getattr(exc, "sqlite_errorcode", 0)
+            busy = code & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
+        else:
+            return
 
 
 def json_text(value: object) -> str:
