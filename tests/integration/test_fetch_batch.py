@@ -8,7 +8,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,34 +16,16 @@ from sqlmodel import Session, col, func, select
 
 from schemas import Article, UrlAlias
 from schemas.messages import ExtractedArticle
-from tests.support.database import BACKENDS, backend_param, fresh_database
 from tests.support.http_server import FixtureServer
 from tests.support.site import Page
-from worker.app import NewsfeedCelery, create_app
-from worker.broker import EmbeddedRedis
+from worker.app import NewsfeedCelery
 from worker.pipeline.dedup import DedupDecision, StoreAction
-from worker.settings import Settings
 from worker.store import articles
 from worker.store.articles import PageToSave
 from worker.store.database import create_db_engine
 from worker.tasks import fetch_batch
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(params=[backend_param(b) for b in BACKENDS])
-def app(
-    request: pytest.FixtureRequest, tmp_path: Path, redis_server: EmbeddedRedis
-) -> Iterator[NewsfeedCelery]:
-    with fresh_database(tmp_path, request.param) as url:
-        settings = Settings(
-            redis_url=redis_server.url,
-            database_url=url,
-            data_dir=tmp_path,
-            allow_private_networks=True,
-            host_min_interval=0,
-        )
-        yield create_app(settings)
 
 
 def _serve(server: FixtureServer, *pages: Page) -> list[str]:

@@ -139,14 +139,25 @@ class NewsfeedTask(Task):  # type: ignore[type-arg]
         except Retry:
             raise
         except PermanentError as exc:
-            return self.record_failure(subject, exc, started)
+            return self._record_or_retry(subject, exc, started)
         except RETRYABLE as exc:
             return self._retry_or_give_up(subject, exc, started)
         except SoftTimeLimitExceeded as exc:
-            return self.record_failure(subject, exc, started)
+            return self._record_or_retry(subject, exc, started)
         except Exception as exc:
             self.record_failure(subject, exc, started)
             raise
+
+    def _record_or_retry(
+        self, subject: Subject, exc: BaseException, started: datetime
+    ) -> dict[str, Any]:
+        """Record ``exc`` as final; if the database or Redis fails while it is being
+        recorded, try the task again rather than lose the record (tasks are
+        idempotent, so the retry only repeats the work)."""
+        try:
+            return self.record_failure(subject, exc, started)
+        except RETRYABLE as blip:
+            return self._retry_or_give_up(subject, blip, started)
 
     def _retry_or_give_up(
         self, subject: Subject, exc: Exception, started: datetime

@@ -1,0 +1,86 @@
+"""A task whose outcome cannot be recorded because the database blinked is tried
+again, not ended with its record lost (F9). fetch_article runs in this process
+(``apply``) on a real Redis and database; the blink is one real SQLAlchemy
+``OperationalError`` from the first write of the record."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from celery.result import EagerResult
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
+
+from schemas import FetchAttempt
+from worker.app import NewsfeedCelery
+from worker.store import attempts
+from worker.store.database import create_db_engine
+from worker.tasks import fetch
+
+pytestmark = pytest.mark.integration
+
+METADATA_URL = "http://169.254.169.254/latest/meta-data/"
+
+
+@pytest.fixture
+def app_settings() -> dict[str, Any]:
+    return {}  # the default policy: private addresses refused
+
+
+def _refuse_with_blinks(
+    monkeypatch: pytest.MonkeyPatch, times: int
+) -> tuple[EagerResult[Any], list[str]]:
+    """Fetch the metadata address (refused) while the first ``times`` writes of an
+    attempt fail as a locked database does; the result, and every write tried."""
+    real = attempts.record_attempt
+    tried: list[str] = []
+
+    def record_attempt(session: Session, record: Any) -> Any:
+        tried.append(record.reason)
+        if len(tried) <= times:
+            raise OperationalError(
+                "INSERT INTO fetch_attempts ...",
+                {},
+                sqlite3.OperationalError("database is locked"),
+            )
+        return real(session, record)
+
+    monkeypatch.setattr(attempts, "record_attempt", record_attempt)
+    return fetch.fetch_article.apply(kwargs={"url": METADATA_URL}), tried
+
+
+def _rows(app: NewsfeedCelery) -> list[tuple[str, str | None, str]]:
+    engine = create_db_engine(app.settings.resolved_database_url())
+    try:
+        with Session(engine) as session:
+            rows = session.exec(select(FetchAttempt)).all()
+            return [(r.status, r.reason, r.url) for r in rows]
+    finally:
+        engine.dispose()
+
+
+def test_a_refusal_whose_record_fails_once_is_recorded_by_the_retry(
+    app: NewsfeedCelery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # When a fetch is refused and the database fails the first write of its record
+    result, tried = _refuse_with_blinks(monkeypatch, times=1)
+    # Then the task is tried again and its second try records the refusal, once
+    assert result.get() == {"status": "refused", "reason": "blocked_address"}
+    assert tried == ["blocked_address", "blocked_address"]
+    assert _rows(app) == [("refused", "blocked_address", METADATA_URL)]
+
+
+def test_a_database_that_stays_down_fails_the_task_after_its_retries(
+    app: NewsfeedCelery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # When a fetch is refused and the database fails every write of its record
+    result, tried = _refuse_with_blinks(monkeypatch, times=1_000)
+    # Then the task is tried its five retries more, then fails visibly: each try
+    # writes once, and the last also tries to record the database's error
+    assert result.failed()
+    assert isinstance(result.result, OperationalError)
+    assert fetch.fetch_article.max_retries == 5
+    assert len(tried) == 5 + 2
+    assert _rows(app) == []
