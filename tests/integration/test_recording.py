@@ -5,19 +5,22 @@ again, not ended with its record lost (F9). fetch_article runs in this process
 
 from __future__ import annotations
 
+import base64
+import json
 import sqlite3
 from typing import Any
 
 import pytest
+import redis
 from celery.result import EagerResult
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from schemas import FetchAttempt
-from worker.app import NewsfeedCelery
+from worker.app import ARTICLES_QUEUE, NewsfeedCelery
 from worker.store import attempts
 from worker.store.database import create_db_engine
-from worker.tasks import fetch
+from worker.tasks import fetch, fetch_batch
 
 pytestmark = pytest.mark.integration
 
@@ -29,11 +32,9 @@ def app_settings() -> dict[str, Any]:
     return {}  # the default policy: private addresses refused
 
 
-def _refuse_with_blinks(
-    monkeypatch: pytest.MonkeyPatch, times: int
-) -> tuple[EagerResult[Any], list[str]]:
-    """Fetch the metadata address (refused) while the first ``times`` writes of an
-    attempt fail as a locked database does; the result, and every write tried."""
+def _blink(monkeypatch: pytest.MonkeyPatch, times: int) -> list[str]:
+    """Make the first ``times`` writes of an attempt fail as a locked database does;
+    the list records every write tried."""
     real = attempts.record_attempt
     tried: list[str] = []
 
@@ -48,6 +49,15 @@ def _refuse_with_blinks(
         return real(session, record)
 
     monkeypatch.setattr(attempts, "record_attempt", record_attempt)
+    return tried
+
+
+def _refuse_with_blinks(
+    monkeypatch: pytest.MonkeyPatch, times: int
+) -> tuple[EagerResult[Any], list[str]]:
+    """Fetch the metadata address (refused) while the first ``times`` writes of its
+    record fail; the result, and every write tried."""
+    tried = _blink(monkeypatch, times)
     return fetch.fetch_article.apply(kwargs={"url": METADATA_URL}), tried
 
 
@@ -83,4 +93,24 @@ def test_a_database_that_stays_down_fails_the_task_after_its_retries(
     assert isinstance(result.result, OperationalError)
     assert fetch.fetch_article.max_retries == 5
     assert len(tried) == 5 + 2
+    assert _rows(app) == []
+
+
+def test_a_batch_sends_a_url_whose_record_fails_alone_as_a_retry(
+    app: NewsfeedCelery, monkeypatch: pytest.MonkeyPatch, redis_client: redis.Redis
+) -> None:
+    # Given a database that fails the first write of a refusal's record
+    tried = _blink(monkeypatch, times=1)
+    # When a batch holding the metadata address runs
+    kwargs = {"urls": [[METADATA_URL, 1]], "scope": "169.254.169.254"}
+    result = fetch_batch.fetch_articles.apply(kwargs=kwargs).get()
+    # Then the batch ends, and the URL goes out alone as its first retry
+    assert result == {"status": "done", "outcomes": {"retrying": 1}}
+    assert tried == ["blocked_address"]
+    [message] = redis_client.lrange(ARTICLES_QUEUE, 0, -1)
+    envelope = json.loads(message)
+    assert envelope["headers"]["task"] == "newsfeed.fetch_article"
+    assert envelope["headers"]["retries"] == 1
+    _args, sent, _embed = json.loads(base64.b64decode(envelope["body"]))
+    assert (sent["url"], sent["depth"]) == (METADATA_URL, 1)
     assert _rows(app) == []

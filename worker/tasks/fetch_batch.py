@@ -204,7 +204,7 @@ def _fetch_one(
             )
             return fetch_page(task, order)
         except PermanentError as exc:
-            return str(task.record_failure(subject, exc, started)["status"])
+            return _record_or_retry_alone(task, (url, depth), batch, exc, started)
         except SoftTimeLimitExceeded as exc:
             status = str(task.record_failure(subject, exc, started)["status"])
             raise _Defer(0.0, settled=status) from exc
@@ -258,7 +258,7 @@ def _store_alone(task: FetchBatchTask, page: FetchedPage, batch: Batch) -> str:
         try:
             return str(announce(page, store_page(task, page))["status"])
         except PermanentError as exc:
-            return str(task.record_failure(subject, exc, started)["status"])
+            return _record_or_retry_alone(task, _item(page), batch, exc, started)
         except SoftTimeLimitExceeded:
             _send_alone([_item(page)], batch, retries=0)
             return "sent_alone"
@@ -269,6 +269,23 @@ def _store_alone(task: FetchBatchTask, page: FetchedPage, batch: Batch) -> str:
 
 def _item(page: FetchedPage) -> Item:
     return (page.order.url, page.order.depth)
+
+
+def _record_or_retry_alone(
+    task: FetchBatchTask,
+    item: Item,
+    batch: Batch,
+    exc: PermanentError,
+    started: datetime,
+) -> str:
+    """Record ``item``'s final failure; if the database or Redis fails while it is
+    being recorded, send ``item`` alone as a retry (see
+    ``NewsfeedTask._record_or_retry``) instead of failing the whole batch."""
+    try:
+        return str(task.record_failure(batch.subject(item[0]), exc, started)["status"])
+    except RETRYABLE as blip:
+        _retry_alone(task, item, batch, blip)
+        return "retrying"
 
 
 def _retry_alone(
