@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,9 +19,10 @@ from sqlmodel import Session, select
 
 from schemas import FetchAttempt
 from worker.app import ARTICLES_QUEUE, NewsfeedCelery
-from worker.store import attempts
-from worker.store.database import create_db_engine
-from worker.tasks import fetch, fetch_batch
+from worker.store import attempts, feeds
+from worker.store.database import create_db_engine, session_scope
+from worker.tasks import fetch, fetch_batch, poll
+from worker.tasks.base import RECORD_RETRIES
 
 pytestmark = pytest.mark.integration
 
@@ -87,12 +89,11 @@ def test_a_database_that_stays_down_fails_the_task_after_its_retries(
 ) -> None:
     # When a fetch is refused and the database fails every write of its record
     result, tried = _refuse_with_blinks(monkeypatch, times=1_000)
-    # Then the task is tried its five retries more, then fails visibly: each try
-    # writes once, and the last also tries to record the database's error
+    # Then the task is tried its five retries more, each writing once, then fails
+    # visibly with the database's error
     assert result.failed()
     assert isinstance(result.result, OperationalError)
-    assert fetch.fetch_article.max_retries == 5
-    assert len(tried) == 5 + 2
+    assert len(tried) == 1 + RECORD_RETRIES == 6
     assert _rows(app) == []
 
 
@@ -114,3 +115,28 @@ def test_a_batch_sends_a_url_whose_record_fails_alone_as_a_retry(
     _args, sent, _embed = json.loads(base64.b64decode(envelope["body"]))
     assert (sent["url"], sent["depth"]) == (METADATA_URL, 1)
     assert _rows(app) == []
+
+
+def test_a_poll_whose_record_fails_once_is_retried_though_polls_never_retry(
+    app: NewsfeedCelery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a feed at the metadata address (refused), and a database that fails the
+    # first write of the poll's record
+    engine = create_db_engine(app.settings.resolved_database_url())
+    with session_scope(engine) as session:
+        feed, _ = feeds.add_feed(
+            session,
+            METADATA_URL,
+            scope_domain="169.254.169.254",
+            now=datetime.now(UTC),
+            interval=900,
+        )
+    engine.dispose()
+    assert poll.poll_feed.max_retries == 0  # a failed poll waits for the schedule
+    tried = _blink(monkeypatch, times=1)
+    # When the feed is polled
+    result = poll.poll_feed.apply(kwargs={"feed_id": feed.id})
+    # Then the poll is tried again through the broker, and its refusal recorded once
+    assert result.get() == {"status": "refused", "reason": "blocked_address"}
+    assert tried == ["blocked_address", "blocked_address"]
+    assert _rows(app) == [("refused", "blocked_address", METADATA_URL)]

@@ -57,6 +57,12 @@ RETRYABLE: tuple[type[Exception], ...] = (
 )
 
 
+# Retries of a task whose final outcome could not be recorded (the database or Redis
+# failed while recording it), whatever the stage's own max_retries: with the
+# backoff's base of 2 s they span about a minute.
+RECORD_RETRIES = 5
+
+
 # What a unit of work handles itself (see NewsfeedTask.unit_of_work).
 _EXPECTED: tuple[type[BaseException], ...] = (
     Retry,
@@ -151,27 +157,32 @@ class NewsfeedTask(Task):  # type: ignore[type-arg]
     def _record_or_retry(
         self, subject: Subject, exc: BaseException, started: datetime
     ) -> dict[str, Any]:
-        """Record ``exc`` as final; if the database or Redis fails while it is being
-        recorded, try the task again rather than lose the record (tasks are
-        idempotent, so the retry only repeats the work)."""
+        """Record ``exc`` as final. If the database or Redis fails while it is being
+        recorded, try the task again (up to RECORD_RETRIES times, with backoff)
+        rather than lose both the work and its record; tasks are idempotent, so the
+        retry only repeats the work. This holds for a stage that never retries its
+        own failures, such as a poll, whose retry is the schedule: a poll that could
+        not record its outcome would otherwise wait for its lease to run out."""
         try:
             return self.record_failure(subject, exc, started)
         except RETRYABLE as blip:
-            return self._retry_or_give_up(subject, blip, started)
+            retries = int(self.request.retries or 0)
+            if retries >= RECORD_RETRIES:
+                raise
+            countdown = self.countdown(retries + 1, blip)
+            _log_retry(blip, retries, countdown)
+            raise self.retry(
+                exc=blip, countdown=countdown, max_retries=RECORD_RETRIES
+            ) from None
 
     def _retry_or_give_up(
         self, subject: Subject, exc: Exception, started: datetime
     ) -> dict[str, Any]:
         retries = int(self.request.retries or 0)
         if retries >= self.max_retries:
-            return self.record_failure(subject, exc, started)
+            return self._record_or_retry(subject, exc, started)
         countdown = self.countdown(retries + 1, exc)
-        log.info(
-            "task_retrying",
-            reason=failure_of(exc).reason,
-            retries=retries,
-            countdown=round(countdown, 2),
-        )
+        _log_retry(exc, retries, countdown)
         raise self.retry(exc=exc, countdown=countdown)
 
     @contextmanager
@@ -216,6 +227,15 @@ class NewsfeedTask(Task):  # type: ignore[type-arg]
         )
         self.give_up(subject, failure, started)
         return {"status": failure.status.value, "reason": failure.reason}
+
+
+def _log_retry(exc: BaseException, retries: int, countdown: float) -> None:
+    log.info(
+        "task_retrying",
+        reason=failure_of(exc).reason,
+        retries=retries,
+        countdown=round(countdown, 2),
+    )
 
 
 def elapsed_ms(since: float) -> int:
