@@ -18,11 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, make_url, text
+from sqlalchemy import make_url, text
 from sqlmodel import col, select
 
-from schemas import Article, CrawlUrl, FetchAttempt, UrlAlias
+from schemas import Article, FetchAttempt, UrlAlias
 from tests.e2e.conftest import Crawl
+from tests.support.database import pending_urls
 from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 
 pytestmark = pytest.mark.e2e
@@ -96,11 +97,7 @@ def test_a_ten_second_database_outage_loses_nothing(
         failed = session.exec(
             select(FetchAttempt).where(col(FetchAttempt.status) == "failed")
         ).all()
-        pending = session.exec(
-            select(func.count())
-            .select_from(CrawlUrl)
-            .where(col(CrawlUrl.state) == "pending")
-        ).one()
+        pending = pending_urls(session)
         doubled = session.execute(
             text(
                 "SELECT fingerprint FROM articles GROUP BY fingerprint "

@@ -20,6 +20,7 @@ from schemas import (
     UrlAlias,
 )
 from tests.e2e.conftest import Crawl
+from tests.support.database import pending_urls
 from worker.store.database import session_scope
 
 pytestmark = pytest.mark.e2e
@@ -114,11 +115,7 @@ def test_no_duplicate_rows_by_url_or_fingerprint(crawl: Crawl) -> None:
                 )
             ).all()
             assert dupes == []
-        pending = session.exec(
-            select(func.count())
-            .select_from(CrawlUrl)
-            .where(col(CrawlUrl.state) == "pending")
-        ).one()
+        pending = pending_urls(session)
     assert pending == 0
 
 

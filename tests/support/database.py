@@ -13,8 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, text
+from sqlmodel import Session, col, select
 
+from schemas import CrawlUrl
 from worker.settings import Settings
 from worker.store.migrate import upgrade
 
@@ -57,3 +59,9 @@ def fresh_database(tmp: Path, backend: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def pending_urls(session: Session) -> int:
+    """URLs the frontier still holds as pending: 0 once a crawl is complete."""
+    query = select(func.count()).select_from(CrawlUrl)
+    return session.exec(query.where(col(CrawlUrl.state) == "pending")).one()

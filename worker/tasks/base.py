@@ -57,6 +57,9 @@ RETRYABLE: tuple[type[Exception], ...] = (
 )
 
 
+# Seconds before a task whose pool process died runs again (see NewsfeedTask).
+WORKER_LOST_RETRY_DELAY = 2
+
 # Retries of a task whose final outcome could not be recorded (the database or Redis
 # failed while recording it), whatever the stage's own max_retries: with the
 # backoff's base of 2 s they span about a minute.
@@ -118,6 +121,11 @@ class NewsfeedTask(Task):  # type: ignore[type-arg]
     retry_backoff_base: ClassVar[float] = 2.0
     acks_late = True
     reject_on_worker_lost = True
+    # The countdown of the retry Celery sends when the pool process running the task
+    # died (task_retry_on_worker_lost); our own retries always give a countdown.
+    # Celery's default, 180 s, held every task of a killed process back for three
+    # minutes. A page that kills its process still stops at max_retries (F7).
+    default_retry_delay = WORKER_LOST_RETRY_DELAY
     throws = (PermanentError,)
     typing = True
 
