@@ -49,6 +49,9 @@ def _shared_processors() -> list[Processor]:
     ]
 
 
+KOMBU_RESTORE_LOGGER = "kombu.transport.virtual.base"
+
+
 def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     """Configure structlog and the root logger once per process."""
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
@@ -95,6 +98,9 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     quiet_level = root.level if root.level <= logging.DEBUG else logging.WARNING
     for noisy in quiet:
         logging.getLogger(noisy).setLevel(max(quiet_level, root.level))
+    # Except kombu's one line at a stop, "Restoring N unacknowledged message(s)": the
+    # messages a stopping worker hands back to the queue (RELIABILITY F8).
+    logging.getLogger(KOMBU_RESTORE_LOGGER).setLevel(root.level)
 
 
 def get_logger(name: str) -> Any:

@@ -7,8 +7,9 @@ import logging
 
 import pytest
 import structlog
+from kombu.transport.virtual import base as kombu_virtual
 
-from worker.logs import configure_logging, mask_credentials
+from worker.logs import KOMBU_RESTORE_LOGGER, configure_logging, mask_credentials
 
 
 def test_credentials_in_urls_are_masked() -> None:
@@ -42,3 +43,12 @@ def test_json_lines_carry_bound_task_context(
     assert ours["task_id"] == "t-1"
     assert ours["url"] == "http://a:**@x/"
     assert any(line["event"] == "foreign line" for line in lines)
+
+
+def test_kombu_is_quiet_at_info_but_for_the_messages_a_stop_hands_back() -> None:
+    configure_logging("INFO", "json")
+    assert not logging.getLogger("kombu.connection").isEnabledFor(logging.INFO)
+    restore = logging.getLogger(KOMBU_RESTORE_LOGGER)
+    assert restore.isEnabledFor(logging.INFO)
+    # the logger kombu logs "Restoring N unacknowledged message(s)" with
+    assert kombu_virtual.logger is restore
