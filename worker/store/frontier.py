@@ -131,6 +131,20 @@ def pending_hashes(session: Session, hashes: Sequence[str]) -> set[str]:
     return {row[0] for row in rows}
 
 
+def pending_of_feed(session: Session, feed_id: int) -> list[PendingUrl]:
+    """The feed's entries still pending, as the poll that found them wrote them."""
+    rows = session.execute(
+        sa_select(_TABLE.c.url, _TABLE.c.depth, _TABLE.c.scope_domain).where(
+            _TABLE.c.feed_id == feed_id,
+            _TABLE.c.state == UrlState.PENDING.value,
+        )
+    )
+    return [
+        PendingUrl(url=url, depth=depth, scope_domain=scope, feed_id=feed_id)
+        for url, depth, scope in rows
+    ]
+
+
 def get(session: Session, url: str) -> CrawlUrl | None:
     return session.exec(
         select(CrawlUrl).where(col(CrawlUrl.url_hash) == url_hash(url))

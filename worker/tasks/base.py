@@ -144,6 +144,12 @@ class NewsfeedTask(Task):  # type: ignore[type-arg]
     def give_up(self, subject: Subject, failure: Failure, started: datetime) -> None:
         """Record a final failure; stages override to update their own rows."""
 
+    def is_second_delivery(self) -> bool:
+        """Whether this run is a retry or a redelivery: a run before it may have got
+        part of the way (committed, then died before sending what follows)."""
+        request = self.request
+        return bool(request.retries or (request.delivery_info or {}).get("redelivered"))
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         subject = self.subject(args, kwargs)
         structlog.contextvars.bind_contextvars(**subject.context())

@@ -130,6 +130,8 @@ def crawl_article(task: FetchTask, order: FetchOrder) -> dict[str, Any]:
         known = known_articles(task.runtime, [order.url]).get(order.url)
         if known is not None:
             log.info("article_known", article_id=known)
+            if task.is_second_delivery():
+                refollow(known, depth=order.depth, scope=order.scope, url=order.url)
             return {"status": "known", "article_id": known}
     page = fetch_page(task, order)
     return announce(page, store_page(task, page))
@@ -198,6 +200,19 @@ def store_page(task: FetchTask, page: FetchedPage) -> Stored:
         # second pass sees its rows and decides duplicate/unchanged (warehouse db.py).
         [stored] = store_pages(task, [page])
     return stored
+
+
+def refollow(article_id: int, *, depth: int, scope: str | None, url: str) -> None:
+    """Send the follow_links of a page a run before this one stored.
+
+    That run may have died between its commit and sending the follow_links, which
+    would leave the page's new related URLs pending with no message until the
+    database sweep (minutes later). Without ``links``, follow_links decides again
+    from the stored page and sends what is still pending; URL claims keep a URL
+    sent once already from being sent twice.
+    """
+    kwargs = {"article_id": article_id, "depth": depth, "scope": scope, "page_url": url}
+    send(follow_links, kwargs)
 
 
 def announce(page: FetchedPage, stored: Stored) -> dict[str, Any]:

@@ -58,6 +58,7 @@ from worker.tasks.fetch import (
     announce,
     fetch_page,
     known_articles,
+    refollow,
     store_page,
     store_pages,
     to_order,
@@ -120,9 +121,14 @@ def fetch_articles(
     todo = [item for item in items if item[0] not in known]
     if len(todo) < len(items):
         outcomes["known"] = len(items) - len(todo)
-    retries = int(self.request.retries or 0)
-    if retries or (self.request.delivery_info or {}).get("redelivered"):
-        _send_alone(todo, batch, retries=retries)
+    if self.is_second_delivery():
+        # A run before this one may have stored some of these pages and died before
+        # sending their follow_links; the rest go on alone, so that a page that
+        # kills its process fails alone.
+        for url, depth in items:
+            if url in known:
+                refollow(known[url], depth=depth, scope=scope, url=url)
+        _send_alone(todo, batch, retries=int(self.request.retries or 0))
         outcomes["sent_alone"] = len(todo)
     else:
         _run(self, todo, batch, outcomes, t0)

@@ -109,6 +109,13 @@ def poll_feed(self: PollTask, feed_id: int, force: bool = False) -> dict[str, An
         feeds.record_poll(session, feed, outcome, now=started)
         _record(session, self, feed, status.value, started, size=page.bytes_read)
     sent = enqueue_fetches(runtime, new, reclaim=force, force=force)
+    if self.is_second_delivery() and not force:
+        # A run before this one may have committed the entries and died before
+        # sending them; this run then finds them pending, not new, or gets a 304.
+        # Send the feed's pending entries again: claims skip those already sent.
+        with runtime.reading() as session:
+            left = frontier.pending_of_feed(session, feed_id)
+        sent += enqueue_fetches(runtime, left)
     log.info(
         "feed_polled",
         outcome=status.value,
