@@ -1,4 +1,4 @@
-"""RELIABILITY F1 and F8: crawls of the bench site that processes die in the middle of.
+"""RELIABILITY F1, F4 and F8: crawls of the bench site that processes die in the middle of.
 
 Each test crawls the generated bench site with a real worker on a fresh database and
 an emptied Redis (``tests.support.fault_crawl``), breaks something mid-crawl, lets
@@ -91,4 +91,29 @@ def test_a_warm_stop_mid_crawl_hands_back_what_it_held(
     # and when a new worker starts, the crawl completes
     bench_crawl.start_worker()
     wait_until_drained(bench_crawl.broker, timeout=120, process=bench_crawl.worker)
+    bench_crawl.assert_complete()
+
+
+def test_a_broker_that_loses_everything_mid_crawl_loses_nothing(
+    bench_crawl: FaultCrawl, redis_client: redis.Redis
+) -> None:
+    # F4: FLUSHALL mid-crawl, as a Redis restarted without persistence would; the
+    # sweep, every second here (60 s by default), must send the pending URLs again
+    # within two of its intervals.
+    bench_crawl.env["NEWSFEED_SWEEP_INTERVAL_SECONDS"] = "1"
+    bench_crawl.start_worker()
+    bench_crawl.start_beat()
+    bench_crawl.poll_feeds()
+    bench_crawl.wait_for_stored(ARTICLES // 5)
+    seen = bench_crawl.log.stat().st_size  # the first sweep found a new broker too
+    redis_client.flushall()
+    lost_at = time.monotonic()
+    assert bench_crawl.stored() < ARTICLES, "the crawl ended before the flush"
+    # Then the next sweep finds the broker reset and sends every pending URL again
+    while b"broker_reset_detected" not in bench_crawl.log.read_bytes()[seen:]:
+        assert time.monotonic() - lost_at < 2 * 1.0 + 3.0, "no sweep noticed"
+        time.sleep(0.1)
+    # and the crawl completes: every article stored once, nothing pending
+    bench_crawl.wait_for_stored(ARTICLES, timeout=90)
+    wait_until_drained(bench_crawl.broker, timeout=60, process=bench_crawl.worker)
     bench_crawl.assert_complete()

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from bench.site import feed_paths, generate_site
 from schemas import Article, Revision
 from tests.support.database import fresh_database, pending_urls
-from tests.support.workers import service_env, worker_process
+from tests.support.workers import celery_process, service_env, worker_process
 from worker.app import create_app
 from worker.devserver import serve_site
 from worker.pipeline.urls import registrable_domain
@@ -58,6 +58,10 @@ class FaultCrawl:
     def start_worker(self) -> subprocess.Popen[bytes]:
         self.worker = self.workers.enter_context(worker_process(self.env, self.log))
         return self.worker
+
+    def start_beat(self) -> subprocess.Popen[bytes]:
+        args = ["beat", "--loglevel", "INFO"]
+        return self.workers.enter_context(celery_process(args, self.env, self.log))
 
     def poll_feeds(self) -> None:
         app = create_app(Settings(redis_url=self.env["REDIS_URL"]))

@@ -1,0 +1,83 @@
+"""sweep_pending_urls on a real Redis and database (RELIABILITY F4): URLs pending for
+too long are sent again, and all pending URLs are sent again when the broker has
+lost its data."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
+
+from worker.app import ARTICLES_QUEUE, NewsfeedCelery
+from worker.store import frontier
+from worker.store.database import create_db_engine, session_scope
+from worker.store.frontier import PendingUrl
+from worker.tasks import sweep
+
+pytestmark = pytest.mark.integration
+
+
+def _pend(app: NewsfeedCelery, *urls: str, since: datetime) -> None:
+    engine = create_db_engine(app.settings.resolved_database_url())
+    with session_scope(engine) as session:
+        frontier.add_pending(
+            session,
+            [PendingUrl(url=u, depth=1, scope_domain="example.com") for u in urls],
+            now=since,
+        )
+    engine.dispose()
+
+
+def _sent(client: redis.Redis) -> set[str]:
+    urls: set[str] = set()
+    for message in client.lrange(ARTICLES_QUEUE, 0, -1):
+        _args, kwargs, _embed = json.loads(
+            base64.b64decode(json.loads(message)["body"])
+        )
+        urls.update(url for url, _depth in kwargs.get("urls", []))
+        if "url" in kwargs:
+            urls.add(kwargs["url"])
+    return urls
+
+
+def _sweep(**kwargs: float) -> dict[str, object]:
+    result = sweep.sweep_pending_urls.apply(kwargs=kwargs).get()
+    assert isinstance(result, dict)
+    return result
+
+
+def test_a_sweep_sends_again_only_urls_pending_for_too_long(
+    app: NewsfeedCelery, redis_client: redis.Redis
+) -> None:
+    # Given a broker swept before (its mark set), a URL pending for an hour and one
+    # pending since now, with its message presumably still queued
+    assert _sweep()["broker_reset"] is True
+    redis_client.delete(ARTICLES_QUEUE)
+    now = datetime.now(UTC)
+    _pend(app, "https://example.com/old", since=now - timedelta(hours=1))
+    _pend(app, "https://example.com/new", since=now)
+    # When the sweep runs
+    result = _sweep()
+    # Then only the old one is sent again
+    assert result == {"status": "swept", "count": 1, "broker_reset": False}
+    assert _sent(redis_client) == {"https://example.com/old"}
+
+
+def test_a_broker_that_lost_its_data_has_every_pending_url_sent_again(
+    app: NewsfeedCelery, redis_client: redis.Redis
+) -> None:
+    # Given URLs pending since now, their messages queued, and a swept broker
+    urls = {f"https://example.com/{n}" for n in range(3)}
+    _pend(app, *urls, since=datetime.now(UTC))
+    _sweep()
+    redis_client.delete(ARTICLES_QUEUE)
+    assert _sweep()["count"] == 0
+    # When the broker loses everything (FLUSHALL: messages, claims, the mark)
+    redis_client.flushall()
+    # Then the next sweep sends every pending URL again, and the one after nothing
+    assert _sweep() == {"status": "swept", "count": 3, "broker_reset": True}
+    assert _sent(redis_client) == urls
+    assert _sweep()["count"] == 0
