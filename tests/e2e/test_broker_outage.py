@@ -23,7 +23,9 @@ from tests.support.workers import wait_until_drained
 from worker.broker import EmbeddedRedis, kombu_url
 from worker.service import queue_depths
 
-pytestmark = pytest.mark.e2e
+# Crawls with faults have deadlines of their own; let them, not the suite's 120 s
+# per test, be what fails a slow run.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 OUTAGE_SECONDS = 5.0  # F3's shorter outage
 RESUME_WITHIN = 15.0  # F3: consuming again this soon after Redis returns

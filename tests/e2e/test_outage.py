@@ -26,7 +26,9 @@ from tests.e2e.conftest import Crawl
 from tests.support.database import pending_urls
 from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 
-pytestmark = pytest.mark.e2e
+# Crawls with faults have deadlines of their own; let them, not the suite's 120 s
+# per test, be what fails a slow run.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 OUTAGE_SECONDS = 10.0  # F9's figure
 
@@ -42,6 +44,7 @@ def crawl_env(
     crawl_env: dict[str, str], proxies: list[TcpProxy]
 ) -> Iterator[dict[str, str]]:
     """The usual environment; on PostgreSQL the worker connects through a proxy."""
+    proxies.clear()  # one module, one list: a backend's proxy is not the next one's
     url = make_url(crawl_env["DATABASE_URL"])
     if url.get_backend_name() != "postgresql":
         yield crawl_env

@@ -31,15 +31,15 @@ def _pend(app: NewsfeedCelery, *urls: str, since: datetime) -> None:
     engine.dispose()
 
 
-def _sent(client: redis.Redis) -> set[str]:
-    urls: set[str] = set()
+def _sent(client: redis.Redis) -> list[str]:
+    """The URLs of the fetch messages waiting, as often as they were sent."""
+    urls: list[str] = []
     for message in client.lrange(ARTICLES_QUEUE, 0, -1):
-        _args, kwargs, _embed = json.loads(
-            base64.b64decode(json.loads(message)["body"])
-        )
-        urls.update(url for url, _depth in kwargs.get("urls", []))
+        body = base64.b64decode(json.loads(message)["body"])
+        _args, kwargs, _embed = json.loads(body)
+        urls.extend(url for url, _depth in kwargs.get("urls", []))
         if "url" in kwargs:
-            urls.add(kwargs["url"])
+            urls.append(kwargs["url"])
     return urls
 
 
@@ -63,7 +63,7 @@ def test_a_sweep_sends_again_only_urls_pending_for_too_long(
     result = _sweep()
     # Then only the old one is sent again
     assert result == {"status": "swept", "count": 1, "broker_reset": False}
-    assert _sent(redis_client) == {"https://example.com/old"}
+    assert _sent(redis_client) == ["https://example.com/old"]
 
 
 def test_a_broker_that_lost_its_data_has_every_pending_url_sent_again(
@@ -79,5 +79,35 @@ def test_a_broker_that_lost_its_data_has_every_pending_url_sent_again(
     redis_client.flushall()
     # Then the next sweep sends every pending URL again, and the one after nothing
     assert _sweep() == {"status": "swept", "count": 3, "broker_reset": True}
-    assert _sent(redis_client) == urls
+    assert sorted(_sent(redis_client)) == sorted(urls)
     assert _sweep()["count"] == 0
+
+
+def test_a_flushed_broker_database_alone_has_its_claimed_urls_sent_again(
+    app: NewsfeedCelery, redis_client: redis.Redis
+) -> None:
+    # Given pending URLs sent (and claimed: claims live in another Redis database)
+    urls = {f"https://example.com/{n}" for n in range(3)}
+    _pend(app, *urls, since=datetime.now(UTC))
+    assert _sweep()["count"] == 3
+    # When only the broker's database is flushed (FLUSHDB): messages and mark gone,
+    # claims kept
+    redis_client.flushdb()
+    # Then the next sweep still sends them all again
+    assert _sweep() == {"status": "swept", "count": 3, "broker_reset": True}
+    assert sorted(_sent(redis_client)) == sorted(urls)
+
+
+def test_a_reset_sweep_cut_short_is_carried_on_by_the_next(
+    app: NewsfeedCelery, redis_client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given five pending URLs, and sweeps that send two URLs and then run out of time
+    urls = {f"https://example.com/{n}" for n in range(5)}
+    _pend(app, *urls, since=datetime.now(UTC))
+    monkeypatch.setattr(sweep, "SWEEP_BATCH", 2)
+    monkeypatch.setattr(sweep, "RESET_BUDGET", -1.0)
+    # When a new broker is swept four times
+    counts = [_sweep()["count"] for _ in range(4)]
+    # Then the reset is carried on until every URL went out exactly once, then ends
+    assert counts == [2, 2, 1, 0]
+    assert sorted(_sent(redis_client)) == sorted(urls)

@@ -39,6 +39,9 @@ class TcpProxy:
 
     def close(self) -> None:
         self.cut()
+        # shutdown() wakes the thread blocked in accept(); close() alone does not.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
 
     def _accept(self) -> None:
@@ -58,6 +61,10 @@ class TcpProxy:
             upstream.settimeout(None)
             with self._lock:
                 self._open |= {client, upstream}
+            if not self._up.is_set():  # cut() ran while this one was connecting
+                self._drop(client)
+                self._drop(upstream)
+                continue
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(
                     target=self._pipe, args=(source, sink), daemon=True

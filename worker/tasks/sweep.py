@@ -8,14 +8,16 @@ whose message was only slow is fetched twice at worst, which the idempotent stor
 absorbs.
 
 Waiting that long is right for one lost message, not for a broker that lost all of
-them: a sweep that finds the broker's mark gone (``BROKER_MARK``, set by the sweep
-before it) sends every pending URL at once, so a FLUSHALL or a restart without
-persistence costs at most one sweep interval, 60 s by default. The first sweep of a
-new broker does the same, which sends only pending URLs no one has claimed.
+them: a sweep that finds the broker's mark gone (:class:`BrokerMark`) re-sends every
+pending URL at once, so a FLUSHALL, a FLUSHDB or a restart without persistence costs
+at most one sweep interval, 60 s by default. The first sweep of a new broker does the
+same; a URL whose message is in fact still queued is then fetched once and found
+known the second time.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +27,7 @@ from celery import shared_task
 from schemas.enums import Stage
 from worker.app import MAX_COUNTDOWN, TIME_LIMITS, NewsfeedCelery
 from worker.logs import get_logger
+from worker.runtime import Runtime
 from worker.store import frontier
 from worker.store.frontier import PendingUrl
 from worker.tasks.base import NewsfeedTask
@@ -43,6 +46,9 @@ SWEEP_BATCH = 1000
 # A key in the broker's own database that nothing deletes and that never expires: when
 # it is missing, the broker has lost its data, and its messages with it.
 BROKER_MARK = "newsfeed:broker-mark"
+# Seconds a sweep after a broker reset goes on re-sending before it leaves the rest to
+# the next sweep: under the sweep's 20 s soft time limit.
+RESET_BUDGET = 10.0
 
 
 class SweepTask(NewsfeedTask):
@@ -55,17 +61,34 @@ def sweep_pending_urls(
     self: SweepTask, older_than_seconds: float | None = None
 ) -> dict[str, Any]:
     """Re-send fetches for URLs pending longer than ``older_than_seconds``; every
-    pending URL when the broker has lost its data since the last sweep."""
+    URL pending since before the broker lost its data, when it has."""
     runtime, now = self.runtime, datetime.now(UTC)
     app: NewsfeedCelery = self.app  # type: ignore[assignment]
-    reset = broker_lost_its_data(app.redis_url, now=now)
-    if reset:
-        age = timedelta(0)
-    elif older_than_seconds:
-        age = timedelta(seconds=older_than_seconds)
-    else:
-        age = STALE_AFTER
-    sent = 0
+    mark = BrokerMark(app.redis_url)
+    try:
+        lost_at = mark.lost_at(now)
+        if lost_at is not None:
+            sent, done = _resend(runtime, now=now, older_than=now - lost_at, loop=True)
+            log.warning("broker_reset_detected", pending_reenqueued=sent, done=done)
+            if done:
+                mark.settle()
+            return {"status": "swept", "count": sent, "broker_reset": True}
+    finally:
+        mark.close()
+    age = timedelta(seconds=older_than_seconds) if older_than_seconds else STALE_AFTER
+    sent, _ = _resend(runtime, now=now, older_than=age, loop=False)
+    if sent:
+        log.warning("pending_urls_reenqueued", count=sent)
+    return {"status": "swept", "count": sent, "broker_reset": False}
+
+
+def _resend(
+    runtime: Runtime, *, now: datetime, older_than: timedelta, loop: bool
+) -> tuple[int, bool]:
+    """Take URLs pending since before ``now - older_than`` (their clock restarts at
+    ``now``) and send them, reclaiming: one batch, or with ``loop`` batches until
+    none is left or RESET_BUDGET has passed. Returns (URLs sent, none left)."""
+    sent, started = 0, time.monotonic()
     while True:
         with runtime.session() as session:
             stale = [
@@ -77,29 +100,46 @@ def sweep_pending_urls(
                     via_article_id=row.via_article_id,
                 )
                 for row in frontier.take_stale(
-                    session, now=now, older_than=age, limit=SWEEP_BATCH
+                    session, now=now, older_than=older_than, limit=SWEEP_BATCH
                 )
             ]
-        # After a reset the claims went with the messages, and those still held are
-        # of URLs sent since: no reclaim, so that these are not sent twice.
-        sent += enqueue_fetches(runtime, stale, reclaim=not reset)
-        # A reset sends every pending URL now; otherwise the next sweep goes on.
-        if not reset or len(stale) < SWEEP_BATCH:
-            break
-    if reset:
-        log.warning("broker_reset_detected", pending_reenqueued=sent)
-    elif sent:
-        log.warning("pending_urls_reenqueued", count=sent)
-    return {"status": "swept", "count": sent, "broker_reset": reset}
+        sent += enqueue_fetches(runtime, stale, reclaim=True)
+        if len(stale) < SWEEP_BATCH:
+            return sent, True
+        if not loop or time.monotonic() - started > RESET_BUDGET:
+            return sent, False
 
 
-def broker_lost_its_data(redis_url: str, *, now: datetime) -> bool:
-    """Whether the broker's database lost its data since the mark was set (FLUSHALL,
-    FLUSHDB, a restart without persistence): then every queued message is gone too
-    (RELIABILITY F4). Sets the mark; True on the first sweep of a new broker as well.
+class BrokerMark:
+    """A key in the broker's own database that says since when it has held its data.
+
+    When it is missing, the broker lost its data (FLUSHALL, FLUSHDB, a restart
+    without persistence) and every queued message with it (RELIABILITY F4); the
+    first sweep of a new broker finds it missing as well. The sweep then writes
+    ``resetting <time>`` and re-sends every URL pending since before that time; once
+    all are sent, ``settle`` writes ``held``. A sweep that stops half-way (its time
+    budget, a crash) leaves ``resetting``, and the next one carries on from the same
+    time instead of treating URLs it re-sent as lost again.
     """
-    client = redis.Redis.from_url(redis_url)
-    try:
-        return bool(client.set(BROKER_MARK, now.isoformat(), nx=True))
-    finally:
-        client.close()
+
+    def __init__(self, redis_url: str) -> None:
+        self._client = redis.Redis.from_url(
+            redis_url, socket_timeout=5, socket_connect_timeout=5
+        )
+
+    def lost_at(self, now: datetime) -> datetime | None:
+        """Since when the broker's messages are lost, or None if they are not."""
+        value = self._client.get(BROKER_MARK)
+        if value is None:
+            if self._client.set(BROKER_MARK, f"resetting {now.isoformat()}", nx=True):
+                return now
+            value = self._client.get(BROKER_MARK) or b"held"  # another sweep set it
+        text = value.decode() if isinstance(value, bytes) else str(value)
+        state, _, since = text.partition(" ")
+        return datetime.fromisoformat(since) if state == "resetting" else None
+
+    def settle(self) -> None:
+        self._client.set(BROKER_MARK, "held")
+
+    def close(self) -> None:
+        self._client.close()
