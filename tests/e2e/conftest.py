@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from tests.support.database import BACKENDS, backend_param, fresh_database
+from tests.support.fault_crawl import bench_site
 from tests.support.http_server import FixtureServer, serve
 from tests.support.site import Page, build_site
 from tests.support.workers import service_env, wait_until_drained, worker_process
@@ -109,3 +110,19 @@ def crawl(
     engine.dispose()
     client.flushall()
     client.close()
+
+
+@pytest.fixture(scope="module")
+def bench_site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The generated bench site (tests.support.fault_crawl), served; its base URL."""
+    with bench_site(tmp_path_factory.mktemp("bench-site")) as base:
+        yield base
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """An embedded Redis (AOF on, as ``newsfeed up`` runs it) that a test may kill."""
+    server = EmbeddedRedis(tmp_path / "redis")
+    server.start()
+    yield server
+    server.wipe()

@@ -9,16 +9,16 @@ ticks it missed.
 
 from __future__ import annotations
 
-import json
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 import redis
 
+from tests.support.messages import queued
 from tests.support.workers import celery_process, service_env
 from worker.app import FEEDS_QUEUE
 from worker.broker import EmbeddedRedis
@@ -31,22 +31,13 @@ TICK_SECONDS = 1.0
 RESUME_WITHIN = 15.0
 
 
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(tmp_path / "redis")
-    server.start()
-    yield server
-    server.wipe()
-
-
 def _ticks(client: redis.Redis) -> list[str]:
     """The ids of the schedule_due_feeds messages waiting (no worker consumes them)."""
-    ids = []
-    for message in client.lrange(FEEDS_QUEUE, 0, -1):
-        headers = json.loads(message)["headers"]
-        if headers["task"] == "newsfeed.schedule_due_feeds":
-            ids.append(headers["id"])
-    return ids
+    return [
+        message.id
+        for message in queued(client, FEEDS_QUEUE)
+        if message.task == "newsfeed.schedule_due_feeds"
+    ]
 
 
 def _wait(condition: Callable[[], object], timeout: float) -> float:

@@ -18,7 +18,7 @@ import pytest
 from kombu import Connection
 
 from tests.support.database import BACKENDS, backend_param
-from tests.support.fault_crawl import ARTICLES, FaultCrawl, bench_site, fault_crawl
+from tests.support.fault_crawl import ARTICLES, FaultCrawl, fault_crawl
 from tests.support.workers import wait_until_drained
 from worker.broker import EmbeddedRedis, kombu_url
 from worker.service import queue_depths
@@ -31,25 +31,14 @@ OUTAGE_SECONDS = 5.0  # F3's shorter outage
 RESUME_WITHIN = 15.0  # F3: consuming again this soon after Redis returns
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with bench_site(tmp_path_factory.mktemp("bench-site")) as base:
-        yield base
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
-    server = EmbeddedRedis(tmp_path / "redis")
-    server.start()
-    yield server
-    server.wipe()
-
-
 @pytest.fixture(params=[backend_param(b) for b in BACKENDS])
 def bench_crawl(
-    request: pytest.FixtureRequest, tmp_path: Path, site: str, own_redis: EmbeddedRedis
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    bench_site_url: str,
+    own_redis: EmbeddedRedis,
 ) -> Iterator[FaultCrawl]:
-    with fault_crawl(tmp_path, request.param, site, own_redis.url) as crawl:
+    with fault_crawl(tmp_path, request.param, bench_site_url, own_redis.url) as crawl:
         yield crawl
 
 

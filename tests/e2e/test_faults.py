@@ -19,7 +19,7 @@ import pytest
 import redis
 
 from tests.support.database import BACKENDS, backend_param
-from tests.support.fault_crawl import ARTICLES, FaultCrawl, bench_site, fault_crawl
+from tests.support.fault_crawl import ARTICLES, FaultCrawl, fault_crawl
 from tests.support.workers import wait_until_drained
 from worker.broker import EmbeddedRedis
 from worker.service import is_drained, queue_depths
@@ -29,21 +29,17 @@ from worker.service import is_drained, queue_depths
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with bench_site(tmp_path_factory.mktemp("bench-site")) as base:
-        yield base
-
-
 @pytest.fixture(params=[backend_param(b) for b in BACKENDS])
 def bench_crawl(
     request: pytest.FixtureRequest,
     tmp_path: Path,
-    site: str,
+    bench_site_url: str,
     redis_server: EmbeddedRedis,
     redis_client: redis.Redis,  # emptied before and after
 ) -> Iterator[FaultCrawl]:
-    with fault_crawl(tmp_path, request.param, site, redis_server.url) as crawl:
+    with fault_crawl(
+        tmp_path, request.param, bench_site_url, redis_server.url
+    ) as crawl:
         yield crawl
 
 

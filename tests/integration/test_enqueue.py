@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 
 import pytest
 import redis
 
+from tests.support.messages import fetch_urls, queued
 from worker.app import ARTICLES_QUEUE, create_app
 from worker.broker import EmbeddedRedis
 from worker.runtime import Runtime, get_runtime
@@ -24,11 +23,6 @@ def _url(n: int, length: int, *, feed_id: int = 7) -> PendingUrl:
     url = "https://example.com" + path + "a" * (length - len(path) - 19)
     assert len(url) == length
     return PendingUrl(url=url, depth=1, scope_domain="example.com", feed_id=feed_id)
-
-
-def _messages(client: redis.Redis) -> list[bytes]:
-    found = client.lrange(ARTICLES_QUEUE, 0, -1)
-    return [m for m in found if isinstance(m, bytes)]
 
 
 @pytest.fixture
@@ -52,16 +46,10 @@ def test_the_largest_batch_message_stays_under_8_kib(
     # Then every URL went out, no message is 8 KiB or more, and the short URLs went
     # as one full batch
     assert sent == 11
-    messages = _messages(redis_client)
-    assert max(len(m) for m in messages) < 8192
-    sizes = sorted(_url_count(m) for m in messages)
+    messages = queued(redis_client, ARTICLES_QUEUE)
+    assert max(m.size for m in messages) < 8192
+    sizes = sorted(len(fetch_urls(m)) for m in messages)
     assert sizes == [1, 1, 1, 8]  # a 2,083-character URL travels alone
-
-
-def _url_count(message: bytes) -> int:
-    envelope = json.loads(message)
-    _args, kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
-    return len(kwargs["urls"]) if "urls" in kwargs else 1
 
 
 def test_a_url_already_claimed_is_not_sent_again(
@@ -70,4 +58,5 @@ def test_a_url_already_claimed_is_not_sent_again(
     urls = [_url(n, 100) for n in range(5)]
     assert enqueue_fetches(runtime, urls[:3]) == 3
     assert enqueue_fetches(runtime, urls) == 2
-    assert sorted(_url_count(m) for m in _messages(redis_client)) == [2, 3]
+    messages = queued(redis_client, ARTICLES_QUEUE)
+    assert sorted(len(fetch_urls(m)) for m in messages) == [2, 3]

@@ -5,8 +5,6 @@ again, not ended with its record lost (F9). fetch_article runs in this process
 
 from __future__ import annotations
 
-import base64
-import json
 import sqlite3
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from schemas import FetchAttempt
+from tests.support.messages import queued
 from worker.app import ARTICLES_QUEUE, NewsfeedCelery
 from worker.store import attempts, feeds
 from worker.store.database import create_db_engine, session_scope
@@ -108,12 +107,9 @@ def test_a_batch_sends_a_url_whose_record_fails_alone_as_a_retry(
     # Then the batch ends, and the URL goes out alone as its first retry
     assert result == {"status": "done", "outcomes": {"retrying": 1}}
     assert tried == ["blocked_address"]
-    [message] = redis_client.lrange(ARTICLES_QUEUE, 0, -1)
-    envelope = json.loads(message)
-    assert envelope["headers"]["task"] == "newsfeed.fetch_article"
-    assert envelope["headers"]["retries"] == 1
-    _args, sent, _embed = json.loads(base64.b64decode(envelope["body"]))
-    assert (sent["url"], sent["depth"]) == (METADATA_URL, 1)
+    [message] = queued(redis_client, ARTICLES_QUEUE)
+    assert (message.task, message.retries) == ("newsfeed.fetch_article", 1)
+    assert (message.kwargs["url"], message.kwargs["depth"]) == (METADATA_URL, 1)
     assert _rows(app) == []
 
 

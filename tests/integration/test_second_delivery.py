@@ -9,18 +9,16 @@ are staged by emptying Redis after a first, complete run.
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
 
 from tests.support.http_server import FixtureServer
+from tests.support.messages import queued, queued_fetch_urls
 from tests.support.site import build_site
-from worker.app import ARTICLES_QUEUE, LINKS_QUEUE, NewsfeedCelery
+from worker.app import LINKS_QUEUE, NewsfeedCelery
 from worker.store import feeds
 from worker.store.database import create_db_engine, session_scope
 from worker.tasks import fetch, poll
@@ -33,25 +31,6 @@ def site(http_server: FixtureServer, tmp_path: Path) -> FixtureServer:
     build_site(tmp_path / "site", http_server.base_url)
     http_server.serve_directory(tmp_path / "site")
     return http_server
-
-
-def _sent(client: redis.Redis, queue: str) -> list[tuple[str, dict[str, Any]]]:
-    """The task name and keyword arguments of each message waiting in ``queue``."""
-    found = []
-    for message in client.lrange(queue, 0, -1):
-        envelope = json.loads(message)
-        _args, kwargs, _embed = json.loads(base64.b64decode(envelope["body"]))
-        found.append((envelope["headers"]["task"], kwargs))
-    return found
-
-
-def _urls(client: redis.Redis) -> set[str]:
-    urls: set[str] = set()
-    for _task, kwargs in _sent(client, ARTICLES_QUEUE):
-        urls.update(url for url, _depth in kwargs.get("urls", []))
-        if "url" in kwargs:
-            urls.add(kwargs["url"])
-    return urls
 
 
 def test_a_poll_delivered_again_sends_the_entries_left_pending(
@@ -69,16 +48,16 @@ def test_a_poll_delivered_again_sends_the_entries_left_pending(
         )
     engine.dispose()
     poll.poll_feed.apply(kwargs={"feed_id": feed.id}).get()
-    entries = _urls(redis_client)
+    entries = set(queued_fetch_urls(redis_client))
     assert len(entries) == 2
     redis_client.flushall()
     # When the poll is delivered once more as a first delivery, nothing goes out
     # (the entries are not new)
     poll.poll_feed.apply(kwargs={"feed_id": feed.id}).get()
-    assert _urls(redis_client) == set()
+    assert set(queued_fetch_urls(redis_client)) == set()
     # but delivered as a retry, the entries still pending go out again
     poll.poll_feed.apply(kwargs={"feed_id": feed.id}, retries=1).get()
-    assert _urls(redis_client) == entries
+    assert set(queued_fetch_urls(redis_client)) == entries
 
 
 def test_a_fetch_delivered_again_sends_its_follow_links_again(
@@ -88,19 +67,19 @@ def test_a_fetch_delivered_again_sends_its_follow_links_again(
     kwargs = {"url": site.url("/news/a1.html"), "depth": 0, "scope": "127.0.0.1"}
     first = fetch.fetch_article.apply(kwargs=kwargs).get()
     assert first["status"] == "new"
-    assert [task for task, _ in _sent(redis_client, LINKS_QUEUE)] == [
+    assert [m.task for m in queued(redis_client, LINKS_QUEUE)] == [
         "newsfeed.follow_links"
     ]
     redis_client.flushall()
     # When the fetch is delivered once more as a first delivery, it only finds the
     # page known
     assert fetch.fetch_article.apply(kwargs=kwargs).get()["status"] == "known"
-    assert _sent(redis_client, LINKS_QUEUE) == []
+    assert queued(redis_client, LINKS_QUEUE) == []
     # but delivered as a retry, it sends the page's follow_links again, which decides
     # from the stored page
     again = fetch.fetch_article.apply(kwargs=kwargs, retries=1).get()
     assert again == {"status": "known", "article_id": first["article_id"]}
-    [(task, sent)] = _sent(redis_client, LINKS_QUEUE)
-    assert task == "newsfeed.follow_links"
-    assert sent["article_id"] == first["article_id"]
-    assert "links" not in sent
+    [sent] = queued(redis_client, LINKS_QUEUE)
+    assert sent.task == "newsfeed.follow_links"
+    assert sent.kwargs["article_id"] == first["article_id"]
+    assert "links" not in sent.kwargs

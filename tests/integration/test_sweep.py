@@ -4,13 +4,12 @@ lost its data."""
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
 
+from tests.support.messages import queued_fetch_urls
 from worker.app import ARTICLES_QUEUE, NewsfeedCelery
 from worker.store import frontier
 from worker.store.database import create_db_engine, session_scope
@@ -29,18 +28,6 @@ def _pend(app: NewsfeedCelery, *urls: str, since: datetime) -> None:
             now=since,
         )
     engine.dispose()
-
-
-def _sent(client: redis.Redis) -> list[str]:
-    """The URLs of the fetch messages waiting, as often as they were sent."""
-    urls: list[str] = []
-    for message in client.lrange(ARTICLES_QUEUE, 0, -1):
-        body = base64.b64decode(json.loads(message)["body"])
-        _args, kwargs, _embed = json.loads(body)
-        urls.extend(url for url, _depth in kwargs.get("urls", []))
-        if "url" in kwargs:
-            urls.append(kwargs["url"])
-    return urls
 
 
 def _sweep(**kwargs: float) -> dict[str, object]:
@@ -63,7 +50,7 @@ def test_a_sweep_sends_again_only_urls_pending_for_too_long(
     result = _sweep()
     # Then only the old one is sent again
     assert result == {"status": "swept", "count": 1, "broker_reset": False}
-    assert _sent(redis_client) == ["https://example.com/old"]
+    assert queued_fetch_urls(redis_client) == ["https://example.com/old"]
 
 
 def test_a_broker_that_lost_its_data_has_every_pending_url_sent_again(
@@ -79,7 +66,7 @@ def test_a_broker_that_lost_its_data_has_every_pending_url_sent_again(
     redis_client.flushall()
     # Then the next sweep sends every pending URL again, and the one after nothing
     assert _sweep() == {"status": "swept", "count": 3, "broker_reset": True}
-    assert sorted(_sent(redis_client)) == sorted(urls)
+    assert sorted(queued_fetch_urls(redis_client)) == sorted(urls)
     assert _sweep()["count"] == 0
 
 
@@ -95,7 +82,7 @@ def test_a_flushed_broker_database_alone_has_its_claimed_urls_sent_again(
     redis_client.flushdb()
     # Then the next sweep still sends them all again
     assert _sweep() == {"status": "swept", "count": 3, "broker_reset": True}
-    assert sorted(_sent(redis_client)) == sorted(urls)
+    assert sorted(queued_fetch_urls(redis_client)) == sorted(urls)
 
 
 def test_a_reset_sweep_cut_short_is_carried_on_by_the_next(
@@ -110,4 +97,4 @@ def test_a_reset_sweep_cut_short_is_carried_on_by_the_next(
     counts = [_sweep()["count"] for _ in range(4)]
     # Then the reset is carried on until every URL went out exactly once, then ends
     assert counts == [2, 2, 1, 0]
-    assert sorted(_sent(redis_client)) == sorted(urls)
+    assert sorted(queued_fetch_urls(redis_client)) == sorted(urls)

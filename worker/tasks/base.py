@@ -180,24 +180,30 @@ class NewsfeedTask(Task):  # type: ignore[type-arg]
         try:
             return self.record_failure(subject, exc, started)
         except RETRYABLE as blip:
-            retries = int(self.request.retries or 0)
-            if retries >= RECORD_RETRIES:
+            if int(self.request.retries or 0) >= RECORD_RETRIES:
                 raise
-            countdown = self.countdown(retries + 1, blip)
-            _log_retry(blip, retries, countdown)
-            raise self.retry(
-                exc=blip, countdown=countdown, max_retries=RECORD_RETRIES
-            ) from None
+            raise self._retry(blip, max_retries=RECORD_RETRIES) from None
 
     def _retry_or_give_up(
         self, subject: Subject, exc: Exception, started: datetime
     ) -> dict[str, Any]:
-        retries = int(self.request.retries or 0)
-        if retries >= self.max_retries:
+        if int(self.request.retries or 0) >= self.max_retries:
             return self._record_or_retry(subject, exc, started)
+        raise self._retry(exc)
+
+    def _retry(self, exc: Exception, **options: Any) -> Retry:
+        """Send this task again after the backoff ``exc`` calls for, and log it.
+        Celery's ``retry`` raises the ``Retry`` itself; callers write
+        ``raise self._retry(...)`` as they would ``raise self.retry(...)``."""
+        retries = int(self.request.retries or 0)
         countdown = self.countdown(retries + 1, exc)
-        _log_retry(exc, retries, countdown)
-        raise self.retry(exc=exc, countdown=countdown)
+        log.info(
+            "task_retrying",
+            reason=failure_of(exc).reason,
+            retries=retries,
+            countdown=round(countdown, 2),
+        )
+        return self.retry(exc=exc, countdown=countdown, **options)
 
     @contextmanager
     def unit_of_work(self, subject: Subject) -> Iterator[None]:
@@ -241,15 +247,6 @@ class NewsfeedTask(Task):  # type: ignore[type-arg]
         )
         self.give_up(subject, failure, started)
         return {"status": failure.status.value, "reason": failure.reason}
-
-
-def _log_retry(exc: BaseException, retries: int, countdown: float) -> None:
-    log.info(
-        "task_retrying",
-        reason=failure_of(exc).reason,
-        retries=retries,
-        countdown=round(countdown, 2),
-    )
 
 
 def elapsed_ms(since: float) -> int:

@@ -129,11 +129,10 @@ class BrokerMark:
 
     def lost_at(self, now: datetime) -> datetime | None:
         """Since when the broker's messages are lost, or None if they are not."""
-        value = self._client.get(BROKER_MARK)
-        if value is None:
-            if self._client.set(BROKER_MARK, f"resetting {now.isoformat()}", nx=True):
-                return now
-            value = self._client.get(BROKER_MARK) or b"held"  # another sweep set it
+        # Written only where missing: a mark present says the broker held its data
+        # (or since when another sweep is resetting it).
+        self._client.set(BROKER_MARK, f"resetting {now.isoformat()}", nx=True)
+        value = self._client.get(BROKER_MARK) or b"held"
         text = value.decode() if isinstance(value, bytes) else str(value)
         state, _, since = text.partition(" ")
         return datetime.fromisoformat(since) if state == "resetting" else None
