@@ -34,9 +34,10 @@ expired. Publishing then goes on to the end of ``--minutes``. The L5 verdicts:
   trend after warm-up, extrapolated over that span, adds fewer than 10 % of the mean
   count or 20 keys, whichever is larger (a key per poll or per article would add
   hundreds);
-* end: after publishing stops, the queues and the unacked set drain (three empty looks,
-  as ``newsfeed crawl`` decides) within ``--drain-timeout``: every ``LLEN`` and
-  ``HLEN unacked`` 0;
+* end: after publishing stops and the last article published is stored (its feed's
+  next poll may be a poll interval away), the queues and the unacked set drain (three
+  empty looks, as ``newsfeed crawl`` decides) within ``--drain-timeout``: every
+  ``LLEN`` and ``HLEN unacked`` 0;
 * stop: SIGINT to the service's process group (Ctrl-C in a terminal) ends it with
   status 0 and no process of it left running.
 
@@ -95,6 +96,9 @@ class Watcher:
             if stat is not None:
                 out[pid] = self._role(pid, stat[0])
         return out
+
+    def stored(self) -> int:
+        return self._database()[0]
 
     def lasting_keys(self, limit: int = 30) -> dict[int, list[str]]:
         """The names of the keys without a TTL in each database (at most ``limit``)."""
@@ -291,11 +295,19 @@ class Soak:
                 self.run.recrawls_failed += process.returncode != 0
 
     def _drain(self, watcher: Watcher) -> None:
+        """Wait until the last article published has been polled and stored, then
+        until the queues and the unacked set are empty (or the drain timeout)."""
         self._reap(wait=True)
-        deadline = self._now() + self.args.drain_timeout
+        stopped, deadline = (
+            self.run.stopped_publishing,
+            self._now() + self.args.drain_timeout,
+        )
+        expected = self.publisher.initial + self.publisher.published
         while self._now() < deadline:
-            if is_drained(watcher.redis):
-                self.run.drained_after = self._now() - self.run.stopped_publishing
+            if self.run.all_stored_after is None and watcher.stored() >= expected:
+                self.run.all_stored_after = self._now() - stopped
+            if self.run.all_stored_after is not None and is_drained(watcher.redis):
+                self.run.drained_after = self._now() - stopped
                 break
             time.sleep(0.5)
         self.run.final_depths = queue_depths(watcher.redis)

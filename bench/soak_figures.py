@@ -121,6 +121,7 @@ class Run:
 
     samples: list[Sample] = field(default_factory=list)
     stopped_publishing: float = 0.0
+    all_stored_after: float | None = None  # seconds after publishing stopped
     drained_after: float | None = None  # seconds after publishing stopped
     final_depths: dict[str, int] = field(default_factory=dict)
     exit_status: int | None = None
@@ -236,7 +237,15 @@ def _end_section(run: Run, failures: list[str]) -> None:
         if run.drained_after is not None
         else "NOT within the timeout"
     )
-    print(f"  publishing stopped at {run.stopped_publishing:.0f} s; drained {drained}")
+    stored = (
+        f"after {run.all_stored_after:.1f} s"
+        if run.all_stored_after is not None
+        else "NOT within the timeout"
+    )
+    print(
+        f"  publishing stopped at {run.stopped_publishing:.0f} s; every published "
+        f"article stored {stored}; queues drained {drained}"
+    )
     print("  final " + ", ".join(f"{k} {v}" for k, v in run.final_depths.items()))
     for db, names in run.lasting_keys.items():
         print(f"  db{db} keys without a TTL: {', '.join(names) or 'none'}")
