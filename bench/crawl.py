@@ -33,7 +33,7 @@ from bench.site import feed_paths, generate_site
 from worker.devserver import serve_site
 
 
-def _rss_kib(pid: int) -> int:
+def rss_kib(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
@@ -43,7 +43,7 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -65,7 +65,7 @@ def _descendants(pid: int) -> list[int]:
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _stat(pid: int) -> tuple[int, float] | None:
+def proc_stat(pid: int) -> tuple[int, float] | None:
     """(parent pid, CPU seconds) of a live process."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -95,8 +95,8 @@ class _Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.wait(0.2):
-            for child in [self.pid, *_descendants(self.pid)]:
-                stat = _stat(child)
+            for child in [self.pid, *descendants(self.pid)]:
+                stat = proc_stat(child)
                 try:
                     cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
                 except OSError:
@@ -107,7 +107,7 @@ class _Sampler(threading.Thread):
                     role = known[0] if known else self._role(child, stat[0], cmdline)
                     self.cpu[child] = (role, stat[1])
                 if b"celery" in cmdline:
-                    self.peak_kib = max(self.peak_kib, _rss_kib(child))
+                    self.peak_kib = max(self.peak_kib, rss_kib(child))
 
     def cpu_by_role(self) -> dict[str, float]:
         roles: dict[str, float] = {}

@@ -71,7 +71,8 @@ def sentence(rng: random.Random) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def _story(i: int, n: int, rng: random.Random) -> Story:
+def make_story(i: int, n: int, rng: random.Random) -> Story:
+    """Article ``i`` of a site of ``n``: its teaser and news-feed list link others."""
     paragraphs = [
         " ".join(sentence(rng) for _ in range(rng.randint(2, 4)))
         for _ in range(rng.randint(5, 10))
@@ -119,18 +120,36 @@ def _furniture(rng: random.Random, n: int) -> str:
 
 def generate_site(
     root: Path, *, articles: int = 3000, feeds: int = 10, seed: int = 1
-) -> None:
-    """Write ``articles`` article pages and ``feeds`` RSS feeds under ``root``."""
+) -> list[Story]:
+    """Write ``articles`` article pages and ``feeds`` RSS feeds under ``root``; return
+    the stories (feed ``f`` lists ``stories[f::feeds]``)."""
     rng = random.Random(seed)
     (root / "news").mkdir(parents=True, exist_ok=True)
-    stories = [_story(i, articles, rng) for i in range(articles)]
+    stories = [make_story(i, articles, rng) for i in range(articles)]
     for story in stories:
-        page = render_page(story, extra_furniture=_furniture(rng, articles))
-        (root / "news" / f"{story.slug}.html").write_text(page, encoding="utf-8")
+        write_page(root, story, rng, articles)
     for f in range(feeds):
-        (root / f"feed-{f}.xml").write_text(
-            render_feed(stories[f::feeds], title=f"Bench feed {f}"), encoding="utf-8"
-        )
+        write_feed(root, f, stories[f::feeds])
+    return stories
+
+
+def write_page(root: Path, story: Story, rng: random.Random, n: int) -> None:
+    """Write ``story``'s page, its furniture linking stories of a site of ``n``."""
+    page = render_page(story, extra_furniture=_furniture(rng, n))
+    _write_whole(root / "news" / f"{story.slug}.html", page)
+
+
+def write_feed(root: Path, f: int, stories: list[Story]) -> None:
+    """Write feed number ``f`` listing ``stories``."""
+    _write_whole(root / f"feed-{f}.xml", render_feed(stories, title=f"Bench feed {f}"))
+
+
+def _write_whole(path: Path, text: str) -> None:
+    # Written aside, then renamed over: a server reading the site while bench.soak
+    # publishes sees the old file or the new one, never half of one.
+    part = path.with_name(path.name + ".part")
+    part.write_text(text, encoding="utf-8")
+    part.replace(path)
 
 
 def feed_paths(feeds: int) -> list[str]:
