@@ -12,16 +12,13 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from kombu import Connection
 
 from tests.support.database import BACKENDS, backend_param
 from tests.support.fault_crawl import ARTICLES, FaultCrawl, fault_crawl
 from tests.support.workers import wait_until_drained
-from worker.broker import EmbeddedRedis, kombu_url
-from worker.service import queue_depths
+from worker.broker import EmbeddedRedis
 
 # Crawls with faults have deadlines of their own; let them, not the suite's 120 s
 # per test, be what fails a slow run.
@@ -65,36 +62,9 @@ def test_a_killed_and_restarted_broker_loses_nothing(
     # and finishes it, but for the tasks the outage cut short (the worker cancels
     # them: it cannot acknowledge them on a new connection), whose messages wait in
     # the unacknowledged set until the visibility timeout (minutes) has passed
-    _wait_until_only_unacked(bench_crawl)
-    _restore_as_after_the_visibility_timeout(own_redis.url)
+    bench_crawl.wait_until_only_unacked()
+    bench_crawl.restore_unacked_now()
     wait_until_drained(bench_crawl.broker, timeout=60, process=worker)
     # every article stored once, nothing pending, and the worker never restarted
     assert worker.poll() is None
     bench_crawl.assert_complete()
-
-
-def _wait_until_only_unacked(crawl: FaultCrawl, timeout: float = 60.0) -> None:
-    """Until the queues are empty and nothing has been stored for 2 s: what is left
-    is in the unacknowledged set."""
-    deadline = time.monotonic() + timeout
-    last, since = -1, time.monotonic()
-    while True:
-        depths = queue_depths(crawl.broker)
-        depths.pop("unacked")
-        stored = crawl.stored()
-        if stored != last:
-            last, since = stored, time.monotonic()
-        elif not any(depths.values()) and time.monotonic() - since >= 2.0:
-            return
-        assert time.monotonic() < deadline, f"the crawl did not settle: {depths}"
-        time.sleep(0.25)
-
-
-def _restore_as_after_the_visibility_timeout(redis_url: str) -> None:
-    """What the worker's restore sweep (kombu's ``restore_visible``) does once the
-    visibility timeout has passed: the test cannot wait that long, so it runs the
-    same kombu code with a timeout of 0."""
-    options = {"visibility_timeout": 0}
-    with Connection(kombu_url(redis_url), transport_options=options) as connection:
-        channel: Any = connection.default_channel  # kombu's Redis channel
-        channel.qos.restore_visible(num=1000)

@@ -34,14 +34,21 @@ def service_env(**values: str) -> dict[str, str]:
 
 @contextmanager
 def celery_process(
-    args: list[str], env: Mapping[str, str], log_path: Path
+    args: list[str],
+    env: Mapping[str, str],
+    log_path: Path,
+    *,
+    own_group: bool = False,
 ) -> Iterator[subprocess.Popen[bytes]]:
+    """``celery -A worker ARGS``; with ``own_group``, in a process group of its own
+    (whose id is its pid), so that a test can kill it with all its children."""
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "worker", *args],
             env=dict(env),
             stdout=log,
             stderr=subprocess.STDOUT,
+            process_group=0 if own_group else None,
         )
         try:
             yield process
@@ -57,7 +64,11 @@ def celery_process(
 
 @contextmanager
 def worker_process(
-    env: Mapping[str, str], log_path: Path, *, concurrency: int = 2
+    env: Mapping[str, str],
+    log_path: Path,
+    *,
+    concurrency: int = 2,
+    own_group: bool = False,
 ) -> Iterator[subprocess.Popen[bytes]]:
     args = [
         "worker",
@@ -72,7 +83,7 @@ def worker_process(
         "--hostname",
         f"e2e-{os.getpid()}-{time.monotonic_ns()}@%h",
     ]
-    with celery_process(args, env, log_path) as process:
+    with celery_process(args, env, log_path, own_group=own_group) as process:
         yield process
 
 
