@@ -26,11 +26,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bench.site import make_story, sentence, write_feed, write_page
-from worker.devserver import _SiteHandler, _SiteServer
+from worker.devserver import SiteHandler, SiteServer
 from worker.sample_site import Story
 
 
-class _LiveHandler(_SiteHandler):
+class _LiveHandler(SiteHandler):
     server: LiveSiteServer
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
@@ -62,7 +62,7 @@ class _LiveHandler(_SiteHandler):
         self.wfile.write(body)
 
 
-class LiveSiteServer(_SiteServer):
+class LiveSiteServer(SiteServer):
     """worker.devserver's server, reading changed files again and sending validators;
     it counts its answers by kind (feed, page, other) and status."""
 

@@ -346,7 +346,10 @@ def _progress(sample: Sample, publisher: Publisher) -> None:
 
 
 def _parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="Soak benchmark (RELIABILITY L5): `newsfeed up` for minutes on "
+        "a site that keeps publishing."
+    )
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--feeds", type=int, default=4)

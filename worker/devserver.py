@@ -23,12 +23,12 @@ mimetypes.add_type("application/rss+xml", ".rss")
 mimetypes.add_type("application/atom+xml", ".atom")
 
 
-class _SiteHandler(BaseHTTPRequestHandler):
+class SiteHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body go out in two writes; with Nagle on, the second waits for the
     # client's delayed ACK (~40 ms a request on Linux).
     disable_nagle_algorithm = True
-    server: _SiteServer
+    server: SiteServer
 
     def do_GET(self) -> None:
         body, content_type = self.server.load(urlsplit(self.path).path)
@@ -47,11 +47,14 @@ class _SiteHandler(BaseHTTPRequestHandler):
         return  # quiet: the crawler logs what it fetched
 
 
-class _SiteServer(ThreadingHTTPServer):
+class SiteServer(ThreadingHTTPServer):
+    """Serves ``root`` as it was when each file was first asked for; no validators.
+    ``bench.live_site`` extends it for a site that keeps changing."""
+
     daemon_threads = True
 
     def __init__(self, root: Path) -> None:
-        super().__init__(("127.0.0.1", 0), _SiteHandler)
+        super().__init__(("127.0.0.1", 0), SiteHandler)
         self.root = root.resolve()
         self.base_url = f"http://127.0.0.1:{self.server_address[1]}"
         self._cache: dict[str, tuple[bytes | None, str]] = {}
@@ -80,7 +83,7 @@ class _SiteServer(ThreadingHTTPServer):
 @contextmanager
 def serve_site(root: Path) -> Iterator[str]:
     """Serve ``root`` on 127.0.0.1 (a free port) while the block runs; yield its URL."""
-    server = _SiteServer(root)
+    server = SiteServer(root)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
