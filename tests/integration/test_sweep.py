@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from structlog.testing import capture_logs
 
 from tests.support.messages import queued_fetch_urls
 from worker.app import ARTICLES_QUEUE, NewsfeedCelery
@@ -98,3 +99,23 @@ def test_a_reset_sweep_cut_short_is_carried_on_by_the_next(
     # Then the reset is carried on until every URL went out exactly once, then ends
     assert counts == [2, 2, 1, 0]
     assert sorted(queued_fetch_urls(redis_client)) == sorted(urls)
+
+
+def test_a_new_broker_with_nothing_to_send_again_is_no_warning(
+    app: NewsfeedCelery, redis_client: redis.Redis
+) -> None:
+    # Given a new broker (no mark) and nothing pending: every fresh install's start
+    with capture_logs() as logs:
+        # When the first sweep runs, it finds the broker "reset"
+        assert _sweep() == {"status": "swept", "count": 0, "broker_reset": True}
+        # and after a FLUSHALL with a URL pending, it has something to send again
+        _pend(app, "https://example.com/a", since=datetime.now(UTC))
+        redis_client.flushall()
+        assert _sweep()["count"] == 1
+    # Then only the second is a warning to an operator
+    levels = [
+        (entry["log_level"], entry["pending_reenqueued"])
+        for entry in logs
+        if entry["event"] == "broker_reset_detected"
+    ]
+    assert levels == [("info", 0), ("warning", 1)]

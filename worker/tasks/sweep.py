@@ -69,7 +69,10 @@ def sweep_pending_urls(
         lost_at = mark.lost_at(now)
         if lost_at is not None:
             sent, done = _resend(runtime, now=now, older_than=now - lost_at, loop=True)
-            log.warning("broker_reset_detected", pending_reenqueued=sent, done=done)
+            # A new broker is "reset" too (every fresh install's first sweep): a
+            # warning only when there was something to send again.
+            level = log.warning if sent else log.info
+            level("broker_reset_detected", pending_reenqueued=sent, done=done)
             if done:
                 mark.settle()
             return {"status": "swept", "count": sent, "broker_reset": True}
