@@ -1,5 +1,6 @@
 """A task delivered a second time (a retry, or a redelivery after its process died)
-sends again what the run before it may have committed and never sent.
+sends again what the run before it may have committed and never sent; so does a poll
+given up because its process died, since polls are never retried.
 
 A run can die between its commit and its messages: the URLs it wrote stay pending
 with no message, until the database sweep re-sends them minutes later. Tasks run in
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import redis
+from billiard.exceptions import WorkerLostError
+from celery.signals import task_failure
 
 from tests.support.http_server import FixtureServer
 from tests.support.messages import queued, queued_fetch_urls
@@ -57,6 +60,37 @@ def test_a_poll_delivered_again_sends_the_entries_left_pending(
     assert set(queued_fetch_urls(redis_client)) == set()
     # but delivered as a retry, the entries still pending go out again
     poll.poll_feed.apply(kwargs={"feed_id": feed.id}, retries=1).get()
+    assert set(queued_fetch_urls(redis_client)) == entries
+
+
+def test_a_poll_whose_process_died_sends_the_entries_left_pending(
+    app: NewsfeedCelery, site: FixtureServer, redis_client: redis.Redis
+) -> None:
+    # Given a poll that committed its feed's entries, whose messages were then lost
+    engine = create_db_engine(app.settings.resolved_database_url())
+    with session_scope(engine) as session:
+        feed, _ = feeds.add_feed(
+            session,
+            site.url("/feed.xml"),
+            scope_domain="127.0.0.1",
+            now=datetime.now(UTC),
+            interval=900,
+        )
+    engine.dispose()
+    poll.poll_feed.apply(kwargs={"feed_id": feed.id}).get()
+    entries = set(queued_fetch_urls(redis_client))
+    assert len(entries) == 2
+    redis_client.flushall()
+    # When Celery gives the poll up as its pool process died (polls are never
+    # retried, so no second delivery follows): the handler of task_failure
+    task_failure.send(
+        sender=poll.poll_feed,
+        task_id="killed",
+        exception=WorkerLostError("Worker exited prematurely: signal 9 (SIGKILL)."),
+        args=(),
+        kwargs={"feed_id": feed.id},
+    )
+    # Then the entries still pending go out again
     assert set(queued_fetch_urls(redis_client)) == entries
 
 

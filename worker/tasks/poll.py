@@ -22,7 +22,7 @@ from celery import shared_task
 from sqlmodel import Session
 
 from schemas import Feed
-from schemas.enums import FeedKind, FetchStatus, Stage
+from schemas.enums import FailureReason, FeedKind, FetchStatus, Stage
 from schemas.messages import ParsedFeed
 from worker.logs import get_logger
 from worker.net.fetcher import FetchResult
@@ -66,6 +66,14 @@ class PollTask(NewsfeedTask):
             log.warning(
                 "feed_disabled", feed_id=feed.id, reason=outcome.disabled_reason
             )
+        if failure.reason == FailureReason.WORKER_LOST.value:
+            # A poll is never retried, so no second delivery will send what the
+            # killed run committed and did not send (its feed's new entries); send
+            # the feed's pending entries now, rather than after the sweep's minutes.
+            # Claims skip those it did send.
+            with self.runtime.reading() as session:
+                left = frontier.pending_of_feed(session, subject.feed_id)
+            enqueue_fetches(self.runtime, left)
 
 
 @shared_task(base=PollTask, bind=True, name="newsfeed.poll_feed")
