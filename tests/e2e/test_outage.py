@@ -49,7 +49,7 @@ def crawl_env(
     if url.get_backend_name() != "postgresql":
         yield crawl_env
         return
-    with tcp_proxy(url.host or "127.0.0.1", url.port or 5432) as forward:
+    with tcp_proxy((url.host or "127.0.0.1", url.port or 5432)) as forward:
         proxies.append(forward)
         routed = url.set(host="127.0.0.1", port=forward.port)
         yield crawl_env | {"DATABASE_URL": routed.render_as_string(hide_password=False)}

@@ -16,8 +16,11 @@ from contextlib import contextmanager
 
 
 class TcpProxy:
-    def __init__(self, host: str, port: int) -> None:
-        self._target = (host, port)
+    """Forwards 127.0.0.1:``port`` to ``target``: (host, port), or the path of a
+    unix socket (an embedded Redis has no TCP port)."""
+
+    def __init__(self, target: tuple[str, int] | str) -> None:
+        self._target = target
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._listener.getsockname()[1]
         self._up = threading.Event()
@@ -54,7 +57,7 @@ class TcpProxy:
                 client.close()
                 continue
             try:
-                upstream = socket.create_connection(self._target, timeout=5)
+                upstream = self._connect()
             except OSError:
                 client.close()
                 continue
@@ -69,6 +72,18 @@ class TcpProxy:
                 threading.Thread(
                     target=self._pipe, args=(source, sink), daemon=True
                 ).start()
+
+    def _connect(self) -> socket.socket:
+        if isinstance(self._target, str):
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            upstream.settimeout(5)
+            try:
+                upstream.connect(self._target)
+            except OSError:
+                upstream.close()
+                raise
+            return upstream
+        return socket.create_connection(self._target, timeout=5)
 
     def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
@@ -90,8 +105,8 @@ class TcpProxy:
 
 
 @contextmanager
-def tcp_proxy(host: str, port: int) -> Iterator[TcpProxy]:
-    proxy = TcpProxy(host, port)
+def tcp_proxy(target: tuple[str, int] | str) -> Iterator[TcpProxy]:
+    proxy = TcpProxy(target)
     try:
         yield proxy
     finally:
