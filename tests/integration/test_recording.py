@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import redis
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.result import EagerResult
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
@@ -136,3 +137,27 @@ def test_a_poll_whose_record_fails_once_is_retried_though_polls_never_retry(
     assert result.get() == {"status": "refused", "reason": "blocked_address"}
     assert tried == ["blocked_address", "blocked_address"]
     assert _rows(app) == [("refused", "blocked_address", METADATA_URL)]
+
+
+def test_a_batch_out_of_time_sends_a_url_whose_record_fails_alone_as_a_retry(
+    app: NewsfeedCelery, monkeypatch: pytest.MonkeyPatch, redis_client: redis.Redis
+) -> None:
+    # Given a batch that runs out of time (its soft limit) on its first URL, and a
+    # database that fails the first write of that URL's record
+    tried = _blink(monkeypatch, times=1)
+
+    def out_of_time(*_: object) -> None:
+        raise SoftTimeLimitExceeded
+
+    monkeypatch.setattr(fetch_batch, "fetch_page", out_of_time)
+    urls = ["https://example.com/a", "https://example.com/b"]
+    kwargs = {"urls": [[url, 1] for url in urls], "scope": "example.com"}
+    # When it runs
+    result = fetch_batch.fetch_articles.apply(kwargs=kwargs).get()
+    # Then the URL goes out alone as its first retry, the rest as a batch of its own
+    assert tried == ["timeout"]
+    assert result == {"status": "done", "outcomes": {"retrying": 1, "deferred": 1}}
+    sent = {(m.task, m.retries): m.kwargs for m in queued(redis_client, ARTICLES_QUEUE)}
+    assert sent[("newsfeed.fetch_article", 1)]["url"] == urls[0]
+    assert sent[("newsfeed.fetch_articles", 0)]["urls"] == [[urls[1], 1]]
+    assert _rows(app) == []

@@ -66,8 +66,14 @@ WORKER_LOST_RETRY_DELAY = 2
 RECORD_RETRIES = 5
 
 
+class UnitStopped(Exception):
+    """Raised from a unit of work to end its task's run on purpose, once the unit's
+    own outcome is recorded (a batch that defers the rest of its URLs): not a bug."""
+
+
 # What a unit of work handles itself (see NewsfeedTask.unit_of_work).
 _EXPECTED: tuple[type[BaseException], ...] = (
+    UnitStopped,
     Retry,
     PermanentError,
     SoftTimeLimitExceeded,

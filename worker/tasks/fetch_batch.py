@@ -50,7 +50,13 @@ from worker.errors import PermanentError, RateLimited
 from worker.logs import get_logger
 from worker.pipeline.urls import canonical_url
 from worker.settings import MIB
-from worker.tasks.base import RETRYABLE, Subject, elapsed_ms, failure_of
+from worker.tasks.base import (
+    RETRYABLE,
+    Subject,
+    UnitStopped,
+    elapsed_ms,
+    failure_of,
+)
 from worker.tasks.enqueue import send_batch, send_fetch
 from worker.tasks.fetch import (
     FetchedPage,
@@ -85,7 +91,7 @@ class Batch:
         return Subject(url=url, feed_id=self.feed_id, scope=self.scope)
 
 
-class _Defer(Exception):
+class _Defer(UnitStopped):
     """Stop here: the URLs not yet tried go on as a new batch after ``countdown``;
     ``settled`` is the outcome of the URL being handled."""
 
@@ -212,7 +218,7 @@ def _fetch_one(
         except PermanentError as exc:
             return _record_or_retry_alone(task, (url, depth), batch, exc, started)
         except SoftTimeLimitExceeded as exc:
-            status = str(task.record_failure(subject, exc, started)["status"])
+            status = _record_or_retry_alone(task, (url, depth), batch, exc, started)
             raise _Defer(0.0, settled=status) from exc
         except RETRYABLE as exc:
             countdown = _retry_alone(task, (url, depth), batch, exc)
@@ -281,7 +287,7 @@ def _record_or_retry_alone(
     task: FetchBatchTask,
     item: Item,
     batch: Batch,
-    exc: PermanentError,
+    exc: PermanentError | SoftTimeLimitExceeded,
     started: datetime,
 ) -> str:
     """Record ``item``'s final failure; if the database or Redis fails while it is
