@@ -121,6 +121,10 @@ def test_a_rate_limited_url_holds_back_the_rest_of_its_batch(crawl: Crawl) -> No
     later = limited_at[1:] + _arrivals(crawl, "/news/bt-9.html")
     assert later
     assert min(later) - limited_at[0] >= 1.9
+    # and the deferral was no failure: no outcome says internal_error
+    with crawl.session() as session:
+        reasons = session.exec(select(FetchAttempt.reason)).all()
+    assert "internal_error" not in reasons
 
 
 def _arrivals(crawl: Crawl, path: str) -> list[float]:
