@@ -218,10 +218,19 @@ def is_drained(client: redis.Redis, *, checks: int = 3, interval: float = 0.2) -
 
 
 def install_stop_handlers() -> None:
-    """Turn SIGTERM into KeyboardInterrupt so both stop the service the same way."""
+    """Turn SIGTERM and SIGINT into KeyboardInterrupt so all stop the service the
+    same way.
+
+    SIGINT too, although Python raises KeyboardInterrupt for it by itself: not when
+    the process started with SIGINT ignored, as a shell without job control starts
+    a background command (``newsfeed up &`` in a script). Celery's processes stop
+    on SIGINT whatever they inherited, so a Ctrl-C sent to the process group would
+    stop them and leave this process to report its children gone, exit status 1.
+    """
 
     def _raise(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     with contextlib.suppress(ValueError):  # not the main thread
         signal.signal(signal.SIGTERM, _raise)
+        signal.signal(signal.SIGINT, _raise)

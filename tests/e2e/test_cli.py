@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -176,3 +177,44 @@ def test_up_serves_flower_with_auth_and_stops_cleanly_on_ctrl_c(tmp_path: Path) 
     # Then the service and every child stop, and the embedded Redis is gone
     assert code == 0, (tmp_path / "up.log").read_text()[-3000:]
     assert not (tmp_path / "redis.sock").exists()
+
+
+def test_up_stops_cleanly_when_ctrl_c_reaches_its_whole_process_group(
+    tmp_path: Path,
+) -> None:
+    # Given the service started as a shell without job control starts a background
+    # command: in a process group of its own, with SIGINT ignored
+    env = service_env(
+        NEWSFEED_DATA_DIR=str(tmp_path),
+        NEWSFEED_LOG_FORMAT="json",
+        NEWSFEED_CONCURRENCY="1",
+    )
+    log_path = tmp_path / "up.log"
+    with log_path.open("wb") as log:
+        # An ignored signal stays ignored across exec: the shell's way, in a script
+        ignoring = (
+            "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+            "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-c", ignoring, *NEWSFEED[1:], "up"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            process_group=0,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while b" ready." not in log_path.read_bytes():
+                assert time.monotonic() < deadline, "the worker never got ready"
+                time.sleep(0.2)
+        finally:
+            # When Ctrl-C reaches every process of the group, as a terminal sends it
+            os.killpg(process.pid, signal.SIGINT)
+            code = process.wait(timeout=90)
+    # Then the service stops as on its own Ctrl-C: exit 0, every child gone
+    assert code == 0, log_path.read_text()[-3000:]
+    assert b"stopping (warm shutdown)" in log_path.read_bytes()
+    assert not (tmp_path / "redis.sock").exists()
+    if Path("/proc/self").exists():
+        assert _processes_of(tmp_path) == []
